@@ -1,0 +1,240 @@
+/**
+ * The one HTTP layer every provider's activities use: a pool per provider origin, timeouts,
+ * auth headers, zod validation of responses, and classification of every outcome into the
+ * ApplicationFailure types of DESIGN.md. Messages and logs name the provider, step, method,
+ * path template and status, never credentials or request bodies (which carry PII).
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { ZodType } from 'zod';
+import { FAILURE_TYPES } from '../contracts/shared';
+
+export interface HttpTimeouts {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+/** How to reach one provider: its name, auth headers and which variable holds the credential. */
+export interface ProviderClientOptions {
+  provider: string;
+  timeouts: HttpTimeouts;
+  authHeaders: () => Record<string, string>;
+  /** Named in the error when the provider answers 401/403, e.g. `FLEXYBOX_TOKEN`. */
+  credentialVariable: string;
+  /** Secret values to mask if a provider echoes them back in an error reason. */
+  secrets: () => string[];
+}
+
+export interface ProviderRequest<T> {
+  /** The workflow step this call serves; named in every failure. */
+  step: string;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  baseUrl: string;
+  /** Path template such as `/customers/{id}`; logged as is, filled from `params`. */
+  path: string;
+  params?: Record<string, string>;
+  body?: unknown;
+  response: ZodType<T>;
+  /**
+   * True when repeating the request cannot duplicate anything (the provider dedupes it).
+   * Then an ambiguous outcome is retried; otherwise it is handed to the workflow.
+   */
+  idempotent: boolean;
+}
+
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string, timeouts: HttpTimeouts): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, {
+      connections: 64,
+      connectTimeout: timeouts.connectTimeoutMs,
+      headersTimeout: timeouts.headersTimeoutMs,
+      bodyTimeout: timeouts.bodyTimeoutMs,
+    });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
+
+/** Closes every pool (worker shutdown, test teardown). */
+export async function closeHttpPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((pool) => pool.close()));
+}
+
+/** Codes that prove the request never reached the provider, so it did nothing. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** A provider API client for the activities of one provider. */
+export class ProviderClient {
+  constructor(private readonly options: ProviderClientOptions) {}
+
+  /** Sends the request and returns the validated response body, or throws a classified ApplicationFailure. */
+  async call<T>(request: ProviderRequest<T>): Promise<T> {
+    const url = new URL(request.baseUrl + fillPath(request.path, request.params ?? {}));
+    const started = Date.now();
+    const stopHeartbeats = heartbeatWhileWaiting();
+    let status: number | undefined;
+    try {
+      const response = await poolFor(url.origin, this.options.timeouts).request({
+        method: request.method,
+        path: url.pathname + url.search,
+        headers: {
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...this.options.authHeaders(),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      });
+      status = response.statusCode;
+      const text = await response.body.text();
+      if (status >= 200 && status < 300) return this.parse(request, text);
+      throw this.statusFailure(request, status, response.headers['retry-after'], text);
+    } catch (error) {
+      if (error instanceof ApplicationFailure) throw error;
+      throw this.transportFailure(request, error as Error & { code?: string });
+    } finally {
+      stopHeartbeats();
+      activityLog('info', 'provider call', {
+        provider: this.options.provider,
+        step: request.step,
+        method: request.method,
+        host: url.host,
+        path: request.path,
+        status: status ?? 'no-response',
+        durationMs: Date.now() - started,
+      });
+    }
+  }
+
+  private parse<T>(request: ProviderRequest<T>, text: string): T {
+    let json: unknown = undefined;
+    try {
+      json = text.length ? JSON.parse(text) : undefined;
+    } catch {
+      // fall through: the schema check below reports the unusable body
+    }
+    const parsed = request.response.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+    // The call succeeded, so the operation probably landed: ambiguous, never a plain retry of a non-idempotent call.
+    return this.fail(request, FAILURE_TYPES.ambiguous, `answered with a body that does not match the contract (${problems})`, {
+      nonRetryable: !request.idempotent,
+    });
+  }
+
+  private statusFailure(request: ProviderRequest<unknown>, status: number, retryAfter: string | string[] | undefined, text: string): ApplicationFailure {
+    const reason = this.redact(providerReason(text));
+    if (status === 401 || status === 403) {
+      return this.fail(request, FAILURE_TYPES.rejected, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
+    }
+    if (status === 429) {
+      const delayMs = retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      return this.fail(request, FAILURE_TYPES.rateLimited, `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`, {
+        nonRetryable: false,
+        nextRetryDelay: delayMs,
+      });
+    }
+    if (status >= 500 || status === 408) {
+      return this.fail(request, FAILURE_TYPES.ambiguous, `answered HTTP ${status}${reason ? `: ${reason}` : ''}; the request may have landed`, {
+        nonRetryable: !request.idempotent,
+      });
+    }
+    return this.fail(request, FAILURE_TYPES.rejected, `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`, { nonRetryable: true });
+  }
+
+  private transportFailure(request: ProviderRequest<unknown>, error: Error & { code?: string }): ApplicationFailure {
+    const code = error.code ?? error.name;
+    if (NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) {
+      return this.fail(request, FAILURE_TYPES.unavailable, `could not be reached (${code}); the request was not sent`, { nonRetryable: false });
+    }
+    const what = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError ? 'timed out after the request was sent' : `lost the connection (${code})`;
+    return this.fail(request, FAILURE_TYPES.ambiguous, `${what}; the request may have landed`, { nonRetryable: !request.idempotent });
+  }
+
+  private fail(
+    request: ProviderRequest<unknown>,
+    type: string,
+    what: string,
+    options: { nonRetryable: boolean; nextRetryDelay?: number },
+  ): never {
+    throw ApplicationFailure.create({
+      type,
+      message: `${this.options.provider} step '${request.step}' (${request.method} ${request.path}) ${what}`,
+      nonRetryable: options.nonRetryable,
+      nextRetryDelay: options.nextRetryDelay,
+      details: [{ provider: this.options.provider, step: request.step }],
+    });
+  }
+
+  private redact(text: string): string {
+    let out = text.replace(/[^\s'"<>@]+@[^\s'"<>@]+\.[a-z]{2,}/gi, '<email>');
+    for (const secret of this.options.secrets()) if (secret) out = out.split(secret).join('<secret>');
+    return out;
+  }
+}
+
+function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`path parameter '${name}' missing for ${template}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** The provider's own explanation from an error body, shortened; empty when it gave none. */
+function providerReason(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const reason = body.Message ?? body.message ?? body.error_description ?? body.error ?? body.title;
+    if (typeof reason === 'string') return reason.slice(0, 300);
+  } catch {
+    // not JSON: use the text itself below
+  }
+  return text.slice(0, 300);
+}
+
+function retryAfterMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** The attempt number of the running activity (1 outside an activity, e.g. in a script). */
+export function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Heartbeats every 2 s while a call is outstanding, so the server notices a dead worker
+ * within the heartbeat timeout. Fast calls finish before the first beat and cost nothing.
+ */
+function heartbeatWhileWaiting(): () => void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return () => undefined;
+  }
+  const timer = setInterval(() => context.heartbeat(), 2_000);
+  return () => clearInterval(timer);
+}
+
+function activityLog(level: 'info' | 'warn', message: string, attrs: Record<string, unknown>): void {
+  try {
+    Context.current().log[level](message, attrs);
+  } catch {
+    // not inside an activity (direct calls from scripts): nothing to log to
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Flexybox gift-certificate orders: the input a backend sends, the result it gets back,
+ * the task queue, and the IDs the workflow derives. Shared by client, workflow and activities.
+ */
+import { z } from 'zod';
+import { TASK_QUEUES, type OrderStatus } from './shared';
+
+export const FLEXYBOX_TASK_QUEUE = TASK_QUEUES.flexybox;
+export const FLEXYBOX_WORKFLOW_TYPE = 'flexyboxGiftCertificateOrder';
+
+const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
+
+/** The customer who receives the receipt with the gift certificates (Flexybox CRM). */
+export const flexyboxCustomerSchema = z
+  .object({
+    fullName: text('fullName'),
+    email: z.email({ error: 'email must be an e-mail address' }),
+    phoneNumber: z.string().optional(),
+    streetAddress: z.string().optional(),
+    postalCode: z.string().optional(),
+    postalDistrict: z.string().optional(),
+    countryCode: z.string().regex(/^[A-Z]{2}$/, 'countryCode must be two capital letters (ISO 3166-1 alpha-2)').default('DK'),
+    birthDate: z.iso.date({ error: 'birthDate must be a date YYYY-MM-DD' }).optional(),
+    gender: z.string().optional(),
+  })
+  .strict();
+
+/** One line of the sales order: a certificate type (ID or exact name), how many, at what price. */
+export const flexyboxCertificateLineSchema = z
+  .object({
+    type: text('type (a gift-certificate type ID or name)'),
+    quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1').default(1),
+    price: z.number({ error: 'price is required' }).positive('price must be greater than 0'),
+  })
+  .strict();
+
+/** What a backend sends to place a Flexybox gift-certificate order. */
+export const flexyboxOrderInputSchema = z
+  .object({
+    customer: flexyboxCustomerSchema,
+    departmentId: text('departmentId'),
+    certificates: z.array(flexyboxCertificateLineSchema).min(1, 'certificates must hold at least one line'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as DKK').default('DKK'),
+    debitMethod: z.string().min(1).default('OnlinePayment'),
+    /** Card scheme or method recorded on the external payment, e.g. Mastercard. */
+    paymentType: z.string().min(1).default('Mastercard'),
+  })
+  .strict();
+
+export type FlexyboxOrderInput = z.input<typeof flexyboxOrderInputSchema>;
+export type FlexyboxOrder = z.output<typeof flexyboxOrderInputSchema>;
+export type FlexyboxCustomer = FlexyboxOrder['customer'];
+
+/** A certificate line after its type was resolved against Flexybox's catalogue. */
+export interface ResolvedCertificateLine {
+  typeId: string;
+  typeName: string;
+  quantity: number;
+  price: number;
+}
+
+/** The IDs Flexybox knows this order by, derived in the workflow from its ID. */
+export interface FlexyboxIds {
+  customerId: string;
+  salesOrderId: string;
+  externalPaymentId: string;
+}
+
+/** What the workflow returns once the sales order is committed. */
+export interface FlexyboxOrderResult extends FlexyboxIds {
+  total: number;
+  currency: string;
+  departmentId: string;
+  certificates: ResolvedCertificateLine[];
+  issuedCertificates: { number: string; typeId: string; amount: number }[];
+  /** Set when a cancellation arrived once the commit had started: it cannot be undone. */
+  cancellationIgnored?: string;
+}
+
+export type FlexyboxStep =
+  | 'resolveCatalog'
+  | 'upsertCustomer'
+  | 'createSalesOrder'
+  | 'commitSalesOrder'
+  | 'completed';
+
+export type FlexyboxOrderStatus = OrderStatus<FlexyboxIds, FlexyboxOrderResult>;
+
+/** Step names that seed the derived IDs. Changing one re-keys every live order: never do it. */
+export const FLEXYBOX_ID_STEPS = {
+  customerId: 'flexybox/customer',
+  salesOrderId: 'flexybox/salesOrder',
+  externalPaymentId: 'flexybox/externalPayment',
+} as const;

@@ -1,0 +1,61 @@
+/**
+ * Names shared by every provider: task queues, search attributes, failure types and the
+ * shape of the `status` query. Imported by workflows, activities, client and tests alike,
+ * so it must stay free of Node APIs.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+
+/** One task queue per provider, so each can be scaled, paused or rate-limited on its own. */
+export const TASK_QUEUES = {
+  flexybox: 'giftflow-flexybox',
+  cpextender: 'giftflow-cpextender',
+  smartgift: 'giftflow-smartgift',
+  payway: 'giftflow-payway',
+} as const;
+
+export type Provider = keyof typeof TASK_QUEUES;
+export const PROVIDERS = Object.keys(TASK_QUEUES) as Provider[];
+
+/** Search attributes (all Keyword) that let operators find orders; never PII. */
+export const SEARCH_ATTRIBUTES = {
+  provider: defineSearchAttributeKey('GiftProvider', SearchAttributeType.KEYWORD),
+  orderRef: defineSearchAttributeKey('GiftOrderRef', SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey('GiftOrderState', SearchAttributeType.KEYWORD),
+} as const;
+export const SEARCH_ATTRIBUTE_NAMES = Object.values(SEARCH_ATTRIBUTES).map((key) => key.name);
+
+/** ApplicationFailure types raised by activities (see DESIGN.md). */
+export const FAILURE_TYPES = {
+  /** The provider answered with a 4xx that says why; retrying cannot help. */
+  rejected: 'ProviderRejected',
+  /** The provider could not be reached or answered 5xx before doing anything; retry. */
+  unavailable: 'ProviderUnavailable',
+  /** 429; retried after the provider's Retry-After. */
+  rateLimited: 'ProviderRateLimited',
+  /** The request may have landed and we do not know; the workflow decides. */
+  ambiguous: 'AmbiguousOutcome',
+} as const;
+
+export type OrderState = 'running' | 'needs-reconciliation' | 'completed' | 'failed' | 'cancelled';
+
+/** What the `status` query returns for any provider's order. */
+export interface OrderStatus<Ids extends object = Record<string, string>, Result = unknown> {
+  step: string;
+  state: OrderState;
+  providerIds: Partial<Ids>;
+  /** Attempts per finished step (1 = first try), as reported by the activity. */
+  attempts: Record<string, number>;
+  lastError: string | null;
+  result: Result | null;
+}
+
+export const statusQuery = defineQuery<OrderStatus>('status');
+
+/** Memo key holding the fingerprint of the canonical input a workflow was started with. */
+export const INPUT_FINGERPRINT_MEMO = 'giftflowInputFingerprint';
+
+/** Workflow ID for a caller's order reference: the first layer of exactly-once. */
+export function orderWorkflowId(provider: Provider, orderRef: string): string {
+  return `giftorder-${provider}-${orderRef}`;
+}

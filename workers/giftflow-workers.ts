@@ -1,0 +1,37 @@
+/**
+ * Builds the giftflow workers: one Worker per provider task queue, all in one process,
+ * sharing one connection, one workflow bundle and one set of activities.
+ */
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { GiftflowConfig } from '../config';
+
+/** Bundles the workflow code once; each Worker reuses the bundle instead of building its own. */
+export function bundleGiftflowWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+}
+
+export async function createGiftflowWorkers(options: {
+  connection: NativeConnection;
+  namespace: string;
+  config: GiftflowConfig;
+  workflowBundle?: WorkflowBundle;
+}): Promise<Worker[]> {
+  const workflowBundle = options.workflowBundle ?? (await bundleGiftflowWorkflows());
+  const activities = createActivities(options.config);
+  return Promise.all(
+    options.config.taskQueues.map((taskQueue) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue,
+        workflowBundle,
+        activities,
+      }),
+    ),
+  );
+}
+
+const noop = () => undefined;
+/** webpack's progress lines are noise in worker logs; real bundling errors still throw. */
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

@@ -1,0 +1,21 @@
+/** Activity option presets by latency class; every preset has timeouts and a bounded retry policy. */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { FAILURE_TYPES } from '../contracts/shared';
+
+/**
+ * One HTTP call to a provider. The HTTP layer heartbeats while a call is slow, so a worker
+ * that dies mid-call is noticed after `heartbeatTimeout`, not after `startToCloseTimeout`.
+ * `scheduleToCloseTimeout` bounds the retries: a provider down for longer fails the order
+ * visibly instead of retrying for days.
+ */
+export const PROVIDER_CALL: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  heartbeatTimeout: '8s',
+  scheduleToCloseTimeout: '15m',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [FAILURE_TYPES.rejected],
+  },
+};

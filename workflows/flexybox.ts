@@ -1,0 +1,99 @@
+/**
+ * Flexybox gift-certificate order, following the provider's seed guide: look up the
+ * certificate types and the department, upsert the CRM customer, create the sales order,
+ * commit it with an external payment. Every write is keyed by an ID derived from the
+ * workflow ID, and Flexybox dedupes each of them, so every step may be retried safely.
+ */
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { GiftflowActivities } from '../activities';
+import {
+  FLEXYBOX_ID_STEPS,
+  flexyboxOrderInputSchema,
+  type FlexyboxIds,
+  type FlexyboxOrderInput,
+  type FlexyboxOrderResult,
+} from '../contracts/flexybox';
+import { PROVIDER_CALL } from './activity-options';
+import { deriveProviderId } from './ids';
+import { OrderTracker } from './order-tracker';
+
+const flexybox = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
+
+/** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
+export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
+  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog');
+  const parsed = flexyboxOrderInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid Flexybox order input: ${parsed.error.message}` }));
+  }
+  const order = parsed.data;
+  const { workflowId } = workflowInfo();
+  const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
+  const salesOrderId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.salesOrderId);
+  const externalPaymentId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.externalPaymentId);
+
+  try {
+    // Catalogue checks come first so a wrong type or department leaves nothing behind at Flexybox.
+    const types = await tracker.step('resolveCatalog', async () => {
+      const [resolved, department] = await Promise.all([
+        flexybox.resolveFlexyboxCertificateTypes(order.certificates),
+        flexybox.checkFlexyboxDepartment(order.departmentId),
+      ]);
+      return { lines: resolved.lines, attempt: Math.max(resolved.attempt, department.attempt) };
+    });
+
+    await tracker.step('upsertCustomer', () => flexybox.upsertFlexyboxCustomer({ customerId, customer: order.customer }));
+    tracker.recordIds({ customerId });
+
+    const salesOrder = await tracker.step('createSalesOrder', () =>
+      flexybox.createFlexyboxSalesOrder({
+        salesOrderId,
+        customerId,
+        departmentId: order.departmentId,
+        lines: types.lines,
+        currency: order.currency,
+        debitMethod: order.debitMethod,
+      }),
+    );
+    tracker.recordIds({ salesOrderId });
+
+    // Once the commit is sent the order is paid: a cancellation must not abandon it half-way.
+    const committed = await CancellationScope.nonCancellable(() =>
+      tracker.step('commitSalesOrder', () =>
+        flexybox.commitFlexyboxSalesOrder({
+          salesOrderId,
+          payment: { id: externalPaymentId, type: order.paymentType, amount: salesOrder.total },
+        }),
+      ),
+    );
+    tracker.recordIds({ externalPaymentId });
+
+    const result: FlexyboxOrderResult = {
+      customerId,
+      salesOrderId,
+      externalPaymentId,
+      total: salesOrder.total,
+      currency: order.currency,
+      departmentId: order.departmentId,
+      certificates: types.lines,
+      issuedCertificates: committed.issuedCertificates,
+    };
+    if (CancellationScope.current().consideredCancelled) {
+      result.cancellationIgnored = 'cancellation arrived after the sales order was committed and paid; giftflow cannot undo a committed Flexybox order';
+    }
+    return tracker.complete(result);
+  } catch (error) {
+    if (isCancellation(error)) throw tracker.cancelled(cancellationMessage(tracker.providerIds, tracker.currentStep));
+    throw tracker.failed(error);
+  }
+}
+
+function cancellationMessage(ids: Partial<FlexyboxIds>, stepInFlight: string): string {
+  const created = [
+    ids.customerId && `CRM customer ${ids.customerId}`,
+    ids.salesOrderId && `open (uncommitted, unpaid) sales order ${ids.salesOrderId}`,
+  ].filter(Boolean);
+  return `Flexybox order cancelled before commit; nothing was paid. ${
+    created.length ? `Created at Flexybox: ${created.join(', ')}.` : 'Nothing was created at Flexybox.'
+  } The step in flight when the cancellation came (${stepInFlight}) may also have landed.`;
+}

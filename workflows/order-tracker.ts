@@ -1,0 +1,79 @@
+/**
+ * Workflow-side bookkeeping shared by every provider workflow: the `status` query, the
+ * `GiftOrderState` search attribute, attempts per step and the last error.
+ */
+import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { SEARCH_ATTRIBUTES, statusQuery, type OrderState, type OrderStatus } from '../contracts/shared';
+
+export class OrderTracker<Ids extends object, Result> {
+  private readonly status: OrderStatus<Ids, Result>;
+
+  constructor(firstStep: string) {
+    this.status = { step: firstStep, state: 'running', providerIds: {}, attempts: {}, lastError: null, result: null };
+    setHandler(statusQuery, () => this.status as OrderStatus);
+  }
+
+  get providerIds(): Partial<Ids> {
+    return this.status.providerIds;
+  }
+
+  get currentStep(): string {
+    return this.status.step;
+  }
+
+  /** Runs one step: records it as current, its attempt count on success, its error on failure. */
+  async step<T extends { attempt: number }>(name: string, run: () => Promise<T>): Promise<T> {
+    this.status.step = name;
+    try {
+      const outcome = await run();
+      this.status.attempts[name] = outcome.attempt;
+      return outcome;
+    } catch (error) {
+      if (!isCancellation(error)) this.status.lastError = describeFailure(error);
+      throw error;
+    }
+  }
+
+  recordIds(ids: Partial<Ids>): void {
+    Object.assign(this.status.providerIds, ids);
+  }
+
+  complete(result: Result): Result {
+    this.status.result = result;
+    this.status.step = 'completed';
+    this.setState('completed');
+    return result;
+  }
+
+  /** Ends the order as cancelled; the message says what exists at the provider. */
+  cancelled(message: string): CancelledFailure {
+    this.status.lastError = message;
+    this.setState('cancelled');
+    return new CancelledFailure(message, [this.status.providerIds]);
+  }
+
+  /** Ends the order as failed with an ApplicationFailure that keeps the cause's type and message. */
+  failed(error: unknown): ApplicationFailure {
+    this.setState('failed');
+    const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
+    const type = (cause instanceof ApplicationFailure && cause.type) || 'OrderFailed';
+    return ApplicationFailure.create({
+      type,
+      message: describeFailure(error),
+      nonRetryable: true,
+      cause: cause instanceof Error ? cause : undefined,
+      details: [{ step: this.status.step, providerIds: this.status.providerIds }],
+    });
+  }
+
+  private setState(state: OrderState): void {
+    this.status.state = state;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+  }
+}
+
+/** The most specific message of a failure chain (an activity failure's own message only says "activity failed"). */
+function describeFailure(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
