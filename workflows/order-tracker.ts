@@ -2,7 +2,7 @@
  * Workflow-side bookkeeping shared by every provider workflow: the `status` query, the
  * `GiftOrderState` search attribute, attempts per step and the last error.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES, statusQuery, type OrderState, type OrderStatus } from '../contracts/shared';
 
 export class OrderTracker<Ids extends object, Result> {
@@ -45,11 +45,15 @@ export class OrderTracker<Ids extends object, Result> {
     return result;
   }
 
-  /** Ends the order as cancelled; the message says what exists at the provider. */
+  /**
+   * Ends the order as cancelled. Temporal records a cancelled workflow without message or
+   * details, so the explanation of what exists at the provider lives in the status query.
+   */
   cancelled(message: string): CancelledFailure {
     this.status.lastError = message;
     this.setState('cancelled');
-    return new CancelledFailure(message, [this.status.providerIds]);
+    log.info('order cancelled', { step: this.status.step, providerIds: this.status.providerIds });
+    return new CancelledFailure(message);
   }
 
   /** Ends the order as failed with an ApplicationFailure that keeps the cause's type and message. */

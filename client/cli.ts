@@ -1,0 +1,128 @@
+/**
+ * `giftflow`: the operator's command line. Every user mistake ends in one line on stderr
+ * and a non-zero exit; JSON goes to stdout so it can be piped.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ConfigError } from '../config';
+import { PROVIDERS } from '../contracts/shared';
+import { GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
+import { isOrderProvider, ORDER_TYPES } from './orders';
+
+const HELP = `giftflow: place and operate gift-card orders run as Temporal workflows
+
+Usage:
+  giftflow order <provider> --input <file.json> [--ref <orderRef>] [--wait]
+      Start an order (providers: ${Object.keys(ORDER_TYPES).join(', ')}). Prints JSON with the
+      workflow ID; with --wait also the result. Without --ref the reference is derived from
+      the input, so running the same command twice attaches to the same order.
+  giftflow status <workflowId>     Print the order's status query as JSON.
+  giftflow cancel <workflowId>     Request cancellation of the order.
+  giftflow --help                  This text.
+
+Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...
+(default 127.0.0.1:7233, namespace default).
+`;
+
+/** A mistake in how the command was called: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', short: 'i' },
+      ref: { type: 'string', short: 'r' },
+      wait: { type: 'boolean', short: 'w' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, target] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === 'order') return placeOrder(target, values);
+  if (command === 'status') return withClient(async (giftflow) => print(await giftflow.getOrderStatus(requireWorkflowId(target))));
+  if (command === 'cancel') {
+    return withClient(async (giftflow) => {
+      const workflowId = requireWorkflowId(target);
+      await giftflow.cancelOrder(workflowId);
+      print({ workflowId, cancelRequested: true });
+    });
+  }
+  throw new UsageError(`unknown command '${command}'; run 'giftflow --help'`);
+}
+
+async function placeOrder(provider: string | undefined, options: { input?: string; ref?: string; wait?: boolean }): Promise<void> {
+  if (!provider) throw new UsageError(`missing provider: giftflow order <${Object.keys(ORDER_TYPES).join('|')}> --input <file.json>`);
+  if (!isOrderProvider(provider)) {
+    const known = Object.keys(ORDER_TYPES);
+    const hint = (PROVIDERS as string[]).includes(provider) ? ` ('${provider}' is not available yet)` : '';
+    throw new UnknownProviderError(`${provider}${hint}`, known);
+  }
+  if (!options.input) throw new UsageError('missing --input <file.json> with the order input');
+  const input = readJsonFile(options.input);
+  await withClient(async (giftflow) => {
+    const orderRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
+    const handle = await giftflow.startGiftOrder({ provider, orderRef, input: input as never });
+    const started = { workflowId: handle.workflowId, orderRef, provider };
+    if (!options.wait) return print(started);
+    print({ ...started, result: await handle.result() });
+  });
+}
+
+function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --input file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--input file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function requireWorkflowId(workflowId: string | undefined): string {
+  if (!workflowId) throw new UsageError('missing <workflowId>; find it with the Web UI or `temporal workflow list`');
+  return workflowId;
+}
+
+async function withClient(run: (giftflow: GiftflowClient) => Promise<void>): Promise<void> {
+  const giftflow = await GiftflowClient.connect();
+  try {
+    await run(giftflow);
+  } finally {
+    await giftflow.close();
+  }
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One line for every failure an operator can act on; a stack trace only for real bugs. */
+function describe(error: unknown): { line: string; code: number } {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    return { line: (error as Error).message, code: 2 };
+  }
+  if (error instanceof WorkflowFailedError) {
+    const cause = error.cause;
+    return { line: `order failed: ${cause?.message ?? error.message}`, code: 1 };
+  }
+  if (error instanceof WorkflowNotFoundError) return { line: `no such order: ${error.workflowId}`, code: 1 };
+  const known = [GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
+  if (known.some((type) => error instanceof type)) return { line: (error as Error).message, code: 1 };
+  return { line: `unexpected error: ${(error as Error).stack ?? String(error)}`, code: 1 };
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const { line, code } = describe(error);
+  process.stderr.write(`giftflow: ${line}\n`);
+  process.exitCode = code;
+});

@@ -1,0 +1,47 @@
+/** Errors the giftflow client raises for caller mistakes; each message says what to fix. */
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The order input (or order reference) is invalid; nothing was started. */
+export class GiftOrderInputError extends Error {
+  override name = 'GiftOrderInputError';
+  constructor(
+    readonly provider: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(`invalid ${provider} order: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`);
+  }
+}
+
+/** The order reference is already used by an order with a different input. */
+export class GiftOrderConflictError extends Error {
+  override name = 'GiftOrderConflictError';
+  constructor(
+    readonly workflowId: string,
+    readonly orderRef: string,
+  ) {
+    super(
+      `order reference '${orderRef}' is already used by order ${workflowId} with a different input; ` +
+        'use a new orderRef for a new order, or resend the original input to attach to the existing one',
+    );
+  }
+}
+
+/** No such provider. */
+export class UnknownProviderError extends Error {
+  override name = 'UnknownProviderError';
+  constructor(provider: string, known: string[]) {
+    super(`unknown provider '${provider}'; known providers: ${known.join(', ')}`);
+  }
+}
+
+/** The Temporal server could not be reached. */
+export class TemporalUnreachableError extends Error {
+  override name = 'TemporalUnreachableError';
+  constructor(address: string, cause: Error) {
+    super(`cannot reach Temporal at ${address} (${cause.message}); start it with 'npm start' or set TEMPORAL_ADDRESS`);
+  }
+}

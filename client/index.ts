@@ -1,0 +1,135 @@
+/**
+ * The typed giftflow client for backend services: start an order with one call, attach to
+ * it again with the same order reference, read its status, cancel it.
+ *
+ *   const giftflow = await GiftflowClient.connect();
+ *   const handle = await giftflow.startGiftOrder({ provider: 'flexybox', orderRef: 'order-1042', input });
+ *   const result = await handle.result();
+ */
+import { createHash } from 'node:crypto';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { loadTemporalConfig } from '../config';
+import { INPUT_FINGERPRINT_MEMO, orderWorkflowId, SEARCH_ATTRIBUTES, statusQuery, type OrderStatus } from '../contracts/shared';
+import { GiftOrderConflictError, GiftOrderInputError, TemporalUnreachableError, UnknownProviderError } from './errors';
+import { isOrderProvider, ORDER_TYPES, type GiftOrderTypes, type OrderProvider } from './orders';
+
+export * from './errors';
+export type { GiftOrderTypes, OrderProvider } from './orders';
+
+export interface StartGiftOrderRequest<P extends OrderProvider> {
+  provider: P;
+  /** The caller's own reference for this order; the same reference never orders twice. */
+  orderRef: string;
+  input: GiftOrderTypes[P]['input'];
+}
+
+/** A started (or re-attached) order; `result()` resolves with the provider's result. */
+export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<(input: GiftOrderTypes[P]['input']) => Promise<GiftOrderTypes[P]['result']>>;
+
+const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export class GiftflowClient {
+  constructor(readonly temporal: Client) {}
+
+  /** Connects with Temporal's standard environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
+  static async connect(env: NodeJS.ProcessEnv = process.env): Promise<GiftflowClient> {
+    const { connectionOptions, namespace } = loadTemporalConfig(env);
+    try {
+      const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
+      return new GiftflowClient(new Client({ connection, namespace }));
+    } catch (error) {
+      throw new TemporalUnreachableError(connectionOptions.address, error as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+
+  /**
+   * Validates the input and starts the order, or attaches to the order already started
+   * with this reference and the same input. A different input under the same reference
+   * raises GiftOrderConflictError; bad input raises GiftOrderInputError. Neither starts anything.
+   */
+  async startGiftOrder<P extends OrderProvider>(request: StartGiftOrderRequest<P>): Promise<GiftOrderHandle<P>> {
+    const provider: string = request.provider;
+    if (!isOrderProvider(provider)) throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
+    const orderType = ORDER_TYPES[provider];
+    if (typeof request.orderRef !== 'string' || !ORDER_REF.test(request.orderRef)) {
+      throw new GiftOrderInputError(provider, [
+        { field: 'orderRef', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' },
+      ]);
+    }
+    const parsed = orderType.schema.safeParse(request.input);
+    if (!parsed.success) {
+      throw new GiftOrderInputError(
+        provider,
+        parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })),
+      );
+    }
+    const fingerprint = inputFingerprint(parsed.data);
+    const workflowId = orderWorkflowId(request.provider, request.orderRef);
+    try {
+      await this.temporal.workflow.start(orderType.workflowType, {
+        workflowId,
+        taskQueue: orderType.taskQueue,
+        args: [parsed.data],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.provider, value: provider },
+          { key: SEARCH_ATTRIBUTES.orderRef, value: request.orderRef },
+          { key: SEARCH_ATTRIBUTES.state, value: 'running' },
+        ],
+      });
+    } catch (error) {
+      // A finished order under this reference: REJECT_DUPLICATE keeps it from running twice.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    // USE_EXISTING attaches silently to a running order, so compare fingerprints every time.
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const description = await handle.describe();
+    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, request.orderRef);
+    return handle as GiftOrderHandle<P>;
+  }
+
+  /** The order's `status` query, with the live retry state of a step that is being retried. */
+  async getOrderStatus(workflowId: string): Promise<OrderStatus & { workflowStatus: string; retrying?: { step: string; attempt: number; lastFailure?: string } }> {
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
+    const pending = description.raw.pendingActivities?.find((activity) => (activity.attempt ?? 1) > 1);
+    return {
+      ...status,
+      workflowStatus: description.status.name,
+      ...(pending && {
+        retrying: {
+          step: status.step,
+          attempt: pending.attempt ?? 1,
+          lastFailure: pending.lastFailure?.message ?? undefined,
+        },
+      }),
+    };
+  }
+
+  /** Requests cancellation; the workflow decides what can still be stopped and reports it. */
+  async cancelOrder(workflowId: string): Promise<void> {
+    await this.temporal.workflow.getHandle(workflowId).cancel();
+  }
+}
+
+/** SHA-256 of the canonical JSON (keys sorted) of a validated input. */
+export function inputFingerprint(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

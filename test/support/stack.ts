@@ -1,0 +1,177 @@
+/**
+ * Real parts for tests: a sandbox HTTP server on a free port, a client and in-process
+ * workers on the jest run's Temporal dev server, and a worker in a separate OS process
+ * for crash tests (SIGKILL, then a new one).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { closeHttpPools } from '../../activities/http';
+import { loadConfig, type GiftflowConfig } from '../../config';
+import { GiftflowClient } from '../../client';
+import { createSandboxServer } from '../../sandbox/server';
+import { bundleGiftflowWorkflows, createGiftflowWorkers } from '../../workers/giftflow-workers';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts a dev server)');
+  return address;
+}
+
+/** A sandbox server on a free loopback port with helpers for its control endpoints. */
+export class TestSandbox {
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<TestSandbox> {
+    const app = createSandboxServer();
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    return new TestSandbox(app, url);
+  }
+
+  /** The environment a worker needs to talk to this sandbox. */
+  env(): Record<string, string> {
+    return {
+      FLEXYBOX_CRM_URL: `${this.url}/flexybox/crm/api/v2`,
+      FLEXYBOX_POS_URL: `${this.url}/flexybox/pos/api/v1`,
+      FLEXYBOX_API_URL: `${this.url}/flexybox/api/api/v2`,
+    };
+  }
+
+  config(overrides: Record<string, string> = {}): GiftflowConfig {
+    return loadConfig({ ...this.env(), ...overrides });
+  }
+
+  async ledger(): Promise<any> {
+    return this.control('GET', '/ledger');
+  }
+
+  async requests(): Promise<{ method: string; path: string; status: number; fault?: string }[]> {
+    return this.control('GET', '/requests');
+  }
+
+  async fault(spec: Record<string, unknown>): Promise<void> {
+    await this.control('POST', '/faults', spec);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.control('DELETE', '/faults');
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  private async control(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<any> {
+    const response = await request(`${this.url}/__sandbox${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await response.body.json();
+    if (response.statusCode >= 400) throw new Error(`sandbox ${method} ${route}: ${response.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  }
+}
+
+let runtimeInstalled = false;
+
+/** Workers on every task queue inside the test process, plus a client; stop() in afterAll. */
+export class InProcessStack {
+  private running?: Promise<unknown>;
+
+  private constructor(
+    readonly giftflow: GiftflowClient,
+    readonly temporal: Client,
+    private readonly workers: Worker[],
+    private readonly connection: NativeConnection,
+  ) {}
+
+  static async start(sandbox: TestSandbox, workflowBundle?: WorkflowBundle): Promise<InProcessStack> {
+    if (!runtimeInstalled) {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      runtimeInstalled = true;
+    }
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const workers = await createGiftflowWorkers({
+      connection,
+      namespace: 'default',
+      config: sandbox.config(),
+      workflowBundle: workflowBundle ?? (await bundleGiftflowWorkflows()),
+    });
+    const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+    const stack = new InProcessStack(new GiftflowClient(temporal), temporal, workers, connection);
+    stack.running = Promise.all(workers.map((worker) => worker.run()));
+    return stack;
+  }
+
+  async stop(): Promise<void> {
+    for (const worker of this.workers) worker.shutdown();
+    await this.running;
+    await this.temporal.connection.close();
+    await this.connection.close();
+    await closeHttpPools();
+  }
+}
+
+/** A giftflow worker in its own OS process (`workers/main.ts`), ready when it says so. */
+export class WorkerProcess {
+  private constructor(readonly child: ChildProcess, readonly output: () => string) {}
+
+  static async start(env: Record<string, string>): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), GIFTFLOW_LOG_LEVEL: 'WARN', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const worker = new WorkerProcess(child, () => output);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker not ready after 60 s:\n${output}`)), 60_000);
+      child.stdout!.on('data', () => {
+        if (output.includes('worker ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker exited with ${code} before it was ready:\n${output}`));
+      });
+    });
+    return worker;
+  }
+
+  /** Kills the process with SIGKILL: no shutdown, no drain, as a crash would. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A unique order reference per test, so no two tests share a workflow ID. */
+export function uniqueRef(label: string): string {
+  return `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
