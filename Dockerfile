@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# The giftflow worker: one process polling the task queues named by GIFTFLOW_TASK_QUEUES.
+# glibc (Debian slim), not Alpine: @temporalio/core-bridge ships prebuilt glibc binaries.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+FROM ${NODE_IMAGE}
+
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+
+# Dependencies first, so a source change does not reinstall them. tsx is a runtime
+# dependency, so the dev tools (jest, swc, tsc) stay out of the image.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# Owned by root and read-only for the worker: the running process cannot rewrite its code.
+COPY . .
+
+USER node
+
+CMD ["npx", "tsx", "workers/main.ts"]
