@@ -6,7 +6,8 @@
  * `@temporalio/envconfig` so a worker reaches Temporal Cloud or a self-hosted cluster by
  * environment alone.
  */
-import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { TASK_QUEUES } from '../contracts/shared';
 
@@ -79,7 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig
  * Temporal connection settings by Temporal's own conventions (env vars and the optional
  * TOML profile file); defaults to the local dev server's address and the default namespace.
  */
-export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Required<ClientConnectConfig> {
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): {
+  connectionOptions: NativeConnectionOptions & { address: string };
+  namespace: string;
+} {
   const loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   return {
     connectionOptions: { ...loaded.connectionOptions, address: loaded.connectionOptions.address ?? '127.0.0.1:7233' },
