@@ -1,0 +1,261 @@
+/**
+ * Flexybox in the sandbox: CRM customers, POS gift-certificate sales orders and the API's
+ * department list, as documented in provider-docs/flexybox-gift-certificate-order.txt.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { SandboxProvider } from './server';
+
+/** Where each Flexybox API is mounted; the documented paths follow these. */
+export const FLEXYBOX_PREFIXES = {
+  crm: '/flexybox/crm/api/v2',
+  pos: '/flexybox/pos/api/v1',
+  api: '/flexybox/api/api/v2',
+} as const;
+
+const hotelNordlys = { Id: '6f0f1f9e-3b6a-4c8e-9a51-2d7c0e4b1a01', Name: 'Hotel Nordlys' };
+const spaFjord = { Id: 'b2c4e6a8-5d1f-4e3a-8b7c-9f0a1d2e3c02', Name: 'Spa Fjord' };
+
+/** The fixed catalog every sandbox starts with (and keeps across resets). */
+export const flexyboxSeed = {
+  departments: { hotelNordlys, spaFjord },
+  giftCertificateTypes: {
+    gavekort: { Id: '0d6b8f3a-1c2e-4f5a-9b8c-7d6e5f4a3b10', Name: 'Gavekort', DepartmentId: null, IsActive: true },
+    spaOplevelse: { Id: '1e7c9a4b-2d3f-4a6b-8c9d-0e1f2a3b4c20', Name: 'Spa-oplevelse', DepartmentId: spaFjord.Id, IsActive: true },
+    julegavekortHotel: { Id: '2f8dab5c-3e4a-4b7c-9dae-1f2a3b4c5d30', Name: 'Julegavekort', DepartmentId: hotelNordlys.Id, IsActive: true },
+    julegavekortSpa: { Id: '3a9ebc6d-4f5b-4c8d-8ebf-2a3b4c5d6e40', Name: 'Julegavekort', DepartmentId: spaFjord.Id, IsActive: true },
+  },
+} as const;
+
+const departments = Object.values(flexyboxSeed.departments);
+const giftCertificateTypes = Object.values(flexyboxSeed.giftCertificateTypes);
+
+const nonBlank = z.string().regex(/\S/);
+const quantityMessage = 'The Quantity field must be a whole number of at least 1.';
+const optionalString = z.string().nullable().default(null);
+
+const customerBody = z.object({
+  FullName: nonBlank,
+  EmailAddress: nonBlank.refine((value) => value.includes('@'), {
+    error: 'The EmailAddress field is not a valid e-mail address.',
+  }),
+  BirthDate: optionalString,
+  Gender: z.union([z.string(), z.number()]).nullable().default(null),
+  DepartmentId: optionalString,
+  PhoneNumber: optionalString,
+  StreetAddress: optionalString,
+  PostalDistrict: optionalString,
+  PostalCode: optionalString,
+  CountryCode: optionalString,
+});
+
+const salesOrderBody = z.object({
+  Id: nonBlank,
+  GiftCertificates: z.object({
+    GiftCertificates: z
+      .array(
+        z.object({
+          GiftCertificateTypeId: nonBlank,
+          Quantity: z.number().int({ error: quantityMessage }).min(1, { error: quantityMessage }),
+          Price: z.number().positive({ error: 'The Price field must be greater than 0.' }),
+        }),
+      )
+      .min(1, { error: 'The GiftCertificates field must contain at least one gift certificate.' }),
+  }),
+  CustomerId: nonBlank,
+  DepartmentId: nonBlank,
+  Currency: z.string().regex(/^[A-Za-z]{3}$/, { error: 'The Currency field must be a 3-letter currency code.' }),
+  DebitMethod: nonBlank,
+});
+
+const commitBody = z.object({
+  Payments: z
+    .array(
+      z.object({
+        ExternalPayment: z.object({ Id: nonBlank, Type: nonBlank, Amount: z.number() }),
+      }),
+    )
+    .min(1),
+});
+
+type Customer = z.infer<typeof customerBody> & { Id: string };
+type CertificateLine = z.infer<typeof salesOrderBody>['GiftCertificates']['GiftCertificates'][number];
+interface Payment {
+  Id: string;
+  Type: string;
+  Amount: number;
+}
+interface IssuedGiftCertificate {
+  Number: string;
+  GiftCertificateTypeId: string;
+  Amount: number;
+}
+interface SalesOrder {
+  Id: string;
+  CustomerId: string;
+  DepartmentId: string;
+  Currency: string;
+  DebitMethod: string;
+  State: 'Open' | 'Committed';
+  Total: number;
+  GiftCertificates: CertificateLine[];
+  Payments: Payment[];
+  IssuedGiftCertificates: IssuedGiftCertificate[];
+}
+
+/** Creates a Flexybox sandbox whose every endpoint requires `Authorization: Bearer <token>`. */
+export function createFlexyboxSandbox(options: { token: string }): SandboxProvider {
+  const customers = new Map<string, { customer: Customer; upserts: number }>();
+  const salesOrders = new Map<string, { order: SalesOrder; puts: number }>();
+  const payments = new Map<string, Payment & { salesOrderId: string }>();
+  let certificatesIssued = 0;
+
+  function routes(app: FastifyInstance): void {
+    app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
+      fail(reply, error.statusCode ?? 500, error.message),
+    );
+
+    app.put<{ Params: { id: string } }>(`${FLEXYBOX_PREFIXES.crm}/customers/:id`, async (request, reply) => {
+      const body = parse(customerBody, request.body);
+      if (typeof body === 'string') return fail(reply, 400, body);
+      const customer: Customer = { Id: request.params.id, ...body };
+      const upserts = (customers.get(customer.Id)?.upserts ?? 0) + 1;
+      customers.set(customer.Id, { customer, upserts });
+      return customer;
+    });
+
+    app.get(`${FLEXYBOX_PREFIXES.pos}/odata/giftcertificatetypes`, async (request) => ({
+      '@odata.context': `${request.protocol}://${request.host}${FLEXYBOX_PREFIXES.pos}/odata/$metadata#GiftCertificateTypes`,
+      value: giftCertificateTypes,
+    }));
+
+    app.put(`${FLEXYBOX_PREFIXES.pos}/salesorders`, async (request, reply) => {
+      const body = parse(salesOrderBody, request.body);
+      if (typeof body === 'string') return fail(reply, 400, body);
+      if (!customers.has(body.CustomerId)) return fail(reply, 400, `Unknown CustomerId '${body.CustomerId}'`);
+      if (!departments.some((d) => d.Id === body.DepartmentId)) {
+        return fail(reply, 400, `Unknown DepartmentId '${body.DepartmentId}'`);
+      }
+      const lines = body.GiftCertificates.GiftCertificates;
+      const unknownType = lines.find((line) => !giftCertificateTypes.some((t) => t.Id === line.GiftCertificateTypeId));
+      if (unknownType) return fail(reply, 400, `Unknown GiftCertificateTypeId '${unknownType.GiftCertificateTypeId}'`);
+      const existing = salesOrders.get(body.Id);
+      if (existing?.order.State === 'Committed') {
+        return fail(reply, 409, `Sales order '${body.Id}' is committed and cannot be changed`);
+      }
+      const order: SalesOrder = {
+        Id: body.Id,
+        CustomerId: body.CustomerId,
+        DepartmentId: body.DepartmentId,
+        Currency: body.Currency,
+        DebitMethod: body.DebitMethod,
+        State: 'Open',
+        Total: money(lines.reduce((sum, line) => sum + line.Quantity * line.Price, 0)),
+        GiftCertificates: lines,
+        Payments: [],
+        IssuedGiftCertificates: [],
+      };
+      salesOrders.set(order.Id, { order, puts: (existing?.puts ?? 0) + 1 });
+      return order;
+    });
+
+    app.post<{ Params: { id: string } }>(`${FLEXYBOX_PREFIXES.pos}/salesorders/:id/commit`, async (request, reply) => {
+      const entry = salesOrders.get(request.params.id);
+      if (!entry) return fail(reply, 404, `Sales order '${request.params.id}' not found`);
+      const body = parse(commitBody, request.body);
+      if (typeof body === 'string') return fail(reply, 400, body);
+      const { order } = entry;
+      // Duplicate ExternalPayment.Id posts are ignored, which makes a repeated commit a no-op.
+      const fresh = new Map<string, Payment>();
+      for (const { ExternalPayment: payment } of body.Payments) {
+        if (!payments.has(payment.Id)) fresh.set(payment.Id, payment);
+      }
+      if (order.State === 'Committed') {
+        return fresh.size === 0 ? order : fail(reply, 409, `Sales order '${order.Id}' is already committed`);
+      }
+      const amount = money([...fresh.values()].reduce((sum, payment) => sum + payment.Amount, 0));
+      if (amount !== order.Total) {
+        return fail(reply, 400, `Payment amount ${amount} does not match order total ${order.Total}`);
+      }
+      for (const payment of fresh.values()) {
+        payments.set(payment.Id, { ...payment, salesOrderId: order.Id });
+        order.Payments.push(payment);
+      }
+      for (const line of order.GiftCertificates) {
+        for (let unit = 0; unit < line.Quantity; unit++) {
+          certificatesIssued += 1;
+          const number = String(100_000_000_000 + certificatesIssued);
+          order.IssuedGiftCertificates.push({ Number: number, GiftCertificateTypeId: line.GiftCertificateTypeId, Amount: line.Price });
+        }
+      }
+      order.State = 'Committed';
+      return order;
+    });
+
+    app.get(`${FLEXYBOX_PREFIXES.api}/departments`, async () => departments);
+  }
+
+  return {
+    name: 'flexybox',
+    isAuthorized: (request) => request.headers.authorization === `Bearer ${options.token}`,
+    unauthorizedBody: { Message: 'Authorization has been denied for this request.' },
+    routes,
+    ledger: () => ({
+      customers: [...customers.values()].map(({ customer, upserts }) => ({
+        id: customer.Id,
+        fullName: customer.FullName,
+        email: customer.EmailAddress,
+        upserts,
+      })),
+      salesOrders: [...salesOrders.values()].map(({ order, puts }) => ({
+        id: order.Id,
+        customerId: order.CustomerId,
+        departmentId: order.DepartmentId,
+        total: order.Total,
+        state: order.State,
+        puts,
+      })),
+      payments: [...payments.values()].map((p) => ({ id: p.Id, salesOrderId: p.salesOrderId, type: p.Type, amount: p.Amount })),
+      giftCertificates: [...salesOrders.values()].flatMap(({ order }) =>
+        order.IssuedGiftCertificates.map((c) => ({
+          number: c.Number,
+          salesOrderId: order.Id,
+          giftCertificateTypeId: c.GiftCertificateTypeId,
+          amount: c.Amount,
+        })),
+      ),
+    }),
+    reset: () => {
+      customers.clear();
+      salesOrders.clear();
+      payments.clear();
+      certificatesIssued = 0;
+    },
+  };
+}
+
+function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).send({ Message: message });
+}
+
+/** Parses a body, or returns the first problem worded like Flexybox's model validation. */
+function parse<T>(schema: z.ZodType<T>, body: unknown): T | string {
+  const result = schema.safeParse(body, {
+    error: (issue) => {
+      const field = fieldName(issue.path ?? []);
+      if (!field) return 'The request body must be a JSON object.';
+      const blank = issue.input == null || (typeof issue.input === 'string' && issue.input.trim() === '');
+      return blank ? `The ${field} field is required.` : `The ${field} field is invalid.`;
+    },
+  });
+  return result.success ? result.data : result.error.issues[0].message;
+}
+
+/** `Payments[0].ExternalPayment.Id`, as ASP.NET names a nested field. */
+function fieldName(path: PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
+function money(amount: number): number {
+  return Math.round(amount * 100) / 100;
+}

@@ -1,0 +1,169 @@
+/**
+ * `npm start`: Temporal dev server (or TEMPORAL_ADDRESS), sandbox and worker in the foreground.
+ * Each child runs in its own process group (see spawnGroup), so stopping one stops everything
+ * it started, and all of them go when this process does.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers } from './dev-server';
+
+const ROOT = path.resolve(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const LOCAL_TEMPORAL = '127.0.0.1:7233';
+const SANDBOX_PORT = process.env.SANDBOX_PORT ?? '4010';
+
+interface Service {
+  name: string;
+  stop(): Promise<void>;
+  exited: Promise<string>;
+}
+
+const services: Service[] = [];
+let starting: Promise<unknown> = Promise.resolve();
+let stopping = false;
+
+function log(message: string) {
+  console.log(`[start] ${message}`);
+}
+
+async function shutdown(exitCode: number): Promise<never> {
+  if (!stopping) log('stopping...');
+  stopping = true;
+  await starting.catch(() => undefined);
+  // Worker first, so it stops polling before the server and sandbox go away.
+  for (const service of [...services].reverse()) await service.stop();
+  log('stopped');
+  process.exit(exitCode);
+}
+
+function watch(service: Service) {
+  services.push(service);
+  void service.exited.then((how) => {
+    if (stopping) return;
+    console.error(`[start] ${service.name} ${how} unexpectedly; stopping the rest`);
+    void shutdown(1);
+  });
+}
+
+/** Prints each line of `stream` with a `[name]` prefix and hands it to `onLine`. */
+function relay(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, onLine?: (line: string) => void) {
+  readline.createInterface({ input: stream }).on('line', (line) => {
+    out.write(`[${name}] ${line}\n`);
+    onLine?.(line);
+  });
+}
+
+/** Runs `tsx script`; resolves once it prints a line containing `readyWhen` (or at once). */
+function startChild(name: string, script: string, env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
+  const child = spawnGroup(TSX, [script], { cwd: ROOT, env, output: 'pipe' });
+  return new Promise((resolve) => {
+    const onLine = (line: string) => {
+      if (readyWhen && line.includes(readyWhen)) resolve();
+    };
+    relay(name, child.stdout!, process.stdout, onLine);
+    relay(name, child.stderr!, process.stderr, onLine);
+    watch({ name, stop: () => stopGroup(child), exited: processEnd(child) });
+    if (!readyWhen) resolve();
+  });
+}
+
+/** Follows the dev server's log file (it writes there directly, so it outlives our pipes). */
+function tailLog(file: string, name: string) {
+  let offset = fs.statSync(file).size;
+  let partial = '';
+  setInterval(() => {
+    const size = fs.statSync(file).size;
+    // The server's shutdown warnings are noise; they stay in the file.
+    if (stopping || size <= offset) return;
+    const buffer = Buffer.alloc(size - offset);
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, buffer, 0, buffer.length, offset);
+    fs.closeSync(fd);
+    offset = size;
+    const lines = (partial + buffer.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
+  }, 300).unref();
+}
+
+async function startTemporal(): Promise<{ address: string; uiUrl?: string }> {
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) {
+    if (!(await temporalAnswers(external, 5000))) throw new Error(`TEMPORAL_ADDRESS=${external} does not answer; start that server or unset TEMPORAL_ADDRESS to run a local one`);
+    log(`using the Temporal server at ${external}`);
+    return { address: external };
+  }
+  if (await temporalAnswers(LOCAL_TEMPORAL, 1000)) {
+    throw new Error(`a Temporal server already answers on ${LOCAL_TEMPORAL} (another npm start?); stop it, or set TEMPORAL_ADDRESS=${LOCAL_TEMPORAL} to use it`);
+  }
+  const dataDir = path.join(ROOT, '.data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const logFile = path.join(dataDir, 'temporal.log');
+  fs.appendFileSync(logFile, '');
+  tailLog(logFile, 'temporal');
+  const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools', 'bin', 'temporal');
+  log(`starting the Temporal dev server (state in .data/temporal.db, log in .data/temporal.log)`);
+  // shutdown() awaits this, so a Ctrl-C while the server is still coming up stops it too.
+  const pending = startDevServer({ cli, dbFile: path.join(dataDir, 'temporal.db'), port: 7233, uiPort: 8233, logFile }).then((server) => {
+    watch({ name: 'temporal (log: .data/temporal.log)', stop: server.stop, exited: server.exited });
+    return server;
+  });
+  starting = pending;
+  return pending;
+}
+
+async function waitForHttp(url: string, service: string) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (stopping) return;
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${service} did not answer on ${url} within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+async function main() {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  const temporal = await startTemporal();
+  if (stopping) return;
+
+  const sandboxUrl = `http://127.0.0.1:${SANDBOX_PORT}`;
+  const sandboxOn = process.env.GIFTFLOW_SANDBOX !== 'off';
+  if (sandboxOn) {
+    await startChild('sandbox', 'sandbox/main.ts', { ...process.env, SANDBOX_PORT });
+    await waitForHttp(`${sandboxUrl}/__sandbox/ledger`, 'the sandbox');
+    if (stopping) return;
+  }
+
+  log('starting the worker');
+  await startChild('worker', 'workers/main.ts', { ...process.env, TEMPORAL_ADDRESS: temporal.address }, 'worker ready');
+  if (stopping) return;
+
+  console.log(
+    [
+      '',
+      `  Temporal:  ${temporal.address}`,
+      `  Web UI:    ${temporal.uiUrl ?? '(served by the server at TEMPORAL_ADDRESS)'}`,
+      `  Sandbox:   ${sandboxOn ? sandboxUrl : 'off (GIFTFLOW_SANDBOX=off)'}`,
+      '',
+      '  Place an order:',
+      `    npx giftflow order flexybox --input examples/flexybox-order.json --ref demo-$(date +%s) --wait`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  if (stopping) return;
+  console.error(`[start] ${err instanceof Error ? err.message : err}`);
+  void shutdown(1);
+});

@@ -1,0 +1,336 @@
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { request, type Dispatcher } from 'undici';
+import { FLEXYBOX_PREFIXES, flexyboxSeed } from '../sandbox/flexybox';
+import { createSandboxServer } from '../sandbox/server';
+
+const TOKEN = 'sandbox-test-token';
+const { crm, pos, api } = FLEXYBOX_PREFIXES;
+const { hotelNordlys } = flexyboxSeed.departments;
+const { gavekort, spaOplevelse } = flexyboxSeed.giftCertificateTypes;
+
+let app: FastifyInstance;
+let baseUrl: string;
+
+beforeAll(async () => {
+  app = createSandboxServer({ tokens: { flexybox: TOKEN } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+});
+
+beforeEach(() => call('POST', '/__sandbox/reset'));
+
+afterAll(() => app.close());
+
+interface Reply {
+  status: number;
+  headers: Record<string, unknown>;
+  body: any;
+}
+
+async function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await request(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+const ledger = async () => (await call('GET', '/__sandbox/ledger')).body.flexybox;
+const requestLog = async () => (await call('GET', '/__sandbox/requests')).body as { path: string; status: number | null; fault?: string }[];
+
+async function addFault(spec: Record<string, unknown>): Promise<string> {
+  const reply = await call('POST', '/__sandbox/faults', spec);
+  expect(reply.status).toBe(201);
+  return reply.body.id;
+}
+
+/** The documented CRM body. */
+function customerBody(overrides: Record<string, unknown> = {}) {
+  return {
+    FullName: 'Karen Blixen', BirthDate: null, Gender: null, DepartmentId: null, EmailAddress: 'karen@example.dk',
+    PhoneNumber: null, StreetAddress: null, PostalDistrict: null, PostalCode: null, CountryCode: 'DK',
+    ...overrides,
+  };
+}
+
+/** The documented sales-order body: two Gavekort at 250. */
+function salesOrderBody(Id: string, CustomerId: string, overrides: Record<string, unknown> = {}) {
+  const line = { GiftCertificateTypeId: gavekort.Id, Quantity: 2, Price: 250, Checksum: null };
+  return {
+    GiftDetails: null, Id, GiftCertificates: { GiftCertificates: [line] }, CustomerId, DepartmentId: hotelNordlys.Id,
+    AcceptUri: null, CancelUri: null, RequireSubscription: false, Currency: 'DKK', DebitMethod: 'OnlinePayment',
+    ...overrides,
+  };
+}
+
+/** The documented commit body. */
+function commitBody(paymentId: string, amount: number) {
+  return {
+    Payments: [
+      { AccountFlowId: null, OnlinePaymentKey: null, ExternalPayment: { Id: paymentId, Type: 'Mastercard', Amount: amount } },
+    ],
+  };
+}
+
+async function openOrder(orderId: string, customerId: string): Promise<void> {
+  expect((await call('PUT', `${crm}/customers/${customerId}`, customerBody())).status).toBe(200);
+  expect((await call('PUT', `${pos}/salesorders`, salesOrderBody(orderId, customerId))).status).toBe(200);
+}
+
+const SOCKET_ERROR = /ECONNRESET|UND_ERR_SOCKET|EPIPE/;
+
+describe('flexybox', () => {
+  test('places an order: customer, sales order, commit, each once in the ledger', async () => {
+    const customer = await call('PUT', `${crm}/customers/cust-happy`, customerBody());
+    expect(customer.status).toBe(200);
+    expect(customer.body).toMatchObject({ Id: 'cust-happy', FullName: 'Karen Blixen', PhoneNumber: null, CountryCode: 'DK' });
+
+    const order = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-happy', 'cust-happy'));
+    expect(order.body).toMatchObject({ Id: 'so-happy', State: 'Open', Total: 500, Currency: 'DKK' });
+
+    const commit = await call('POST', `${pos}/salesorders/so-happy/commit`, commitBody('pay-happy', 500));
+    expect(commit.status).toBe(200);
+    expect(commit.body).toMatchObject({ Id: 'so-happy', State: 'Committed', Total: 500 });
+    expect(commit.body.Payments).toEqual([{ Id: 'pay-happy', Type: 'Mastercard', Amount: 500 }]);
+    expect(commit.body.IssuedGiftCertificates).toHaveLength(2);
+    for (const certificate of commit.body.IssuedGiftCertificates) {
+      expect(certificate).toEqual({ Number: expect.stringMatching(/^\d{12}$/), GiftCertificateTypeId: gavekort.Id, Amount: 250 });
+    }
+
+    expect(await ledger()).toEqual({
+      customers: [{ id: 'cust-happy', fullName: 'Karen Blixen', email: 'karen@example.dk', upserts: 1 }],
+      salesOrders: [
+        { id: 'so-happy', customerId: 'cust-happy', departmentId: hotelNordlys.Id, total: 500, state: 'Committed', puts: 1 },
+      ],
+      payments: [{ id: 'pay-happy', salesOrderId: 'so-happy', type: 'Mastercard', amount: 500 }],
+      giftCertificates: commit.body.IssuedGiftCertificates.map((c: { Number: string }) => ({
+        number: c.Number,
+        salesOrderId: 'so-happy',
+        giftCertificateTypeId: gavekort.Id,
+        amount: 250,
+      })),
+    });
+  });
+
+  test('upserting the same customer twice keeps one customer with upserts 2', async () => {
+    await call('PUT', `${crm}/customers/cust-twice`, customerBody());
+    const second = await call('PUT', `${crm}/customers/cust-twice`, customerBody({ FullName: 'Karen Dinesen' }));
+    expect(second.body.FullName).toBe('Karen Dinesen');
+    expect((await ledger()).customers).toEqual([
+      { id: 'cust-twice', fullName: 'Karen Dinesen', email: 'karen@example.dk', upserts: 2 },
+    ]);
+  });
+
+  test.each([
+    ['without FullName', { FullName: undefined }, 'The FullName field is required.'],
+    ['with a blank FullName', { FullName: '  ' }, 'The FullName field is required.'],
+    ['with a null EmailAddress', { EmailAddress: null }, 'The EmailAddress field is required.'],
+    ['with an EmailAddress lacking @', { EmailAddress: 'karen.example.dk' }, 'The EmailAddress field is not a valid e-mail address.'],
+  ])('rejects a customer %s with 400 and the documented message', async (_name, overrides, message) => {
+    const reply = await call('PUT', `${crm}/customers/cust-invalid`, customerBody(overrides));
+    expect(reply).toMatchObject({ status: 400, body: { Message: message } });
+    expect((await ledger()).customers).toEqual([]);
+  });
+
+  test.each([
+    ['a wrong token', 'not-the-token'],
+    ['no token', null],
+  ])('answers 401 to %s on every API', async (_name, token) => {
+    for (const [method, path] of [
+      ['PUT', `${crm}/customers/cust-401`],
+      ['GET', `${pos}/odata/giftcertificatetypes`],
+      ['GET', `${api}/departments`],
+    ] as const) {
+      const reply = await call(method, path, method === 'PUT' ? customerBody() : undefined, token);
+      expect(reply).toMatchObject({ status: 401, body: { Message: 'Authorization has been denied for this request.' } });
+    }
+    expect((await ledger()).customers).toEqual([]);
+  });
+
+  test('serves the seed catalog, with two gift certificate types named Julegavekort', async () => {
+    const types = await call('GET', `${pos}/odata/giftcertificatetypes`);
+    expect(types.body['@odata.context']).toBe(`${baseUrl}${pos}/odata/$metadata#GiftCertificateTypes`);
+    expect(types.body.value).toEqual(Object.values(flexyboxSeed.giftCertificateTypes));
+    expect(types.body.value.filter((t: { Name: string }) => t.Name === 'Julegavekort')).toHaveLength(2);
+    expect((await call('GET', `${api}/departments`)).body).toEqual(Object.values(flexyboxSeed.departments));
+  });
+
+  test.each([
+    ['department', { DepartmentId: 'dep-nowhere' }, "Unknown DepartmentId 'dep-nowhere'"],
+    ['customer', { CustomerId: 'cust-nobody' }, "Unknown CustomerId 'cust-nobody'"],
+    [
+      'gift certificate type',
+      { GiftCertificates: { GiftCertificates: [{ GiftCertificateTypeId: 'type-none', Quantity: 1, Price: 100 }] } },
+      "Unknown GiftCertificateTypeId 'type-none'",
+    ],
+  ])('rejects a sales order with an unknown %s', async (_name, overrides, message) => {
+    await call('PUT', `${crm}/customers/cust-known`, customerBody());
+    const reply = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-unknown', 'cust-known', overrides));
+    expect(reply).toMatchObject({ status: 400, body: { Message: message } });
+    expect((await ledger()).salesOrders).toEqual([]);
+  });
+
+  test('replaces an open sales order with the same Id and refuses to change a committed one', async () => {
+    await openOrder('so-replace', 'cust-replace');
+    const lines = { GiftCertificates: [{ GiftCertificateTypeId: spaOplevelse.Id, Quantity: 3, Price: 100 }] };
+    const replaced = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-replace', 'cust-replace', { GiftCertificates: lines }));
+    expect(replaced.body).toMatchObject({ State: 'Open', Total: 300 });
+    expect((await ledger()).salesOrders).toEqual([expect.objectContaining({ id: 'so-replace', total: 300, puts: 2 })]);
+
+    await call('POST', `${pos}/salesorders/so-replace/commit`, commitBody('pay-replace', 300));
+    const late = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-replace', 'cust-replace'));
+    expect(late).toMatchObject({ status: 409, body: { Message: "Sales order 'so-replace' is committed and cannot be changed" } });
+    expect((await ledger()).salesOrders).toEqual([expect.objectContaining({ total: 300, state: 'Committed', puts: 2 })]);
+  });
+
+  test('ignores a repeated commit with the same payment Id', async () => {
+    await openOrder('so-repeat', 'cust-repeat');
+    const first = await call('POST', `${pos}/salesorders/so-repeat/commit`, commitBody('pay-repeat', 500));
+    const second = await call('POST', `${pos}/salesorders/so-repeat/commit`, commitBody('pay-repeat', 500));
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    const { payments, giftCertificates } = await ledger();
+    expect(payments).toEqual([{ id: 'pay-repeat', salesOrderId: 'so-repeat', type: 'Mastercard', amount: 500 }]);
+    expect(giftCertificates).toHaveLength(2);
+  });
+
+  test('refuses a new payment Id on a committed order with 409', async () => {
+    await openOrder('so-twice', 'cust-twice-paid');
+    await call('POST', `${pos}/salesorders/so-twice/commit`, commitBody('pay-first', 500));
+    const reply = await call('POST', `${pos}/salesorders/so-twice/commit`, commitBody('pay-second', 500));
+    expect(reply).toMatchObject({ status: 409, body: { Message: "Sales order 'so-twice' is already committed" } });
+    expect((await ledger()).payments).toHaveLength(1);
+  });
+
+  test('rejects a payment that does not match the order total', async () => {
+    await openOrder('so-short', 'cust-short');
+    const reply = await call('POST', `${pos}/salesorders/so-short/commit`, commitBody('pay-short', 499.5));
+    expect(reply).toMatchObject({ status: 400, body: { Message: 'Payment amount 499.5 does not match order total 500' } });
+    const state = await ledger();
+    expect(state.payments).toEqual([]);
+    expect(state.salesOrders[0].state).toBe('Open');
+  });
+
+  test('names the missing payment field and answers 404 for an unknown order', async () => {
+    await openOrder('so-fields', 'cust-fields');
+    const body = { Payments: [{ ExternalPayment: { Id: 'pay-fields', Amount: 500 } }] };
+    const reply = await call('POST', `${pos}/salesorders/so-fields/commit`, body);
+    expect(reply).toMatchObject({ status: 400, body: { Message: 'The Payments[0].ExternalPayment.Type field is required.' } });
+    const missing = await call('POST', `${pos}/salesorders/so-missing/commit`, commitBody('pay-missing', 1));
+    expect(missing).toMatchObject({ status: 404, body: { Message: "Sales order 'so-missing' not found" } });
+  });
+});
+
+describe('faults', () => {
+  test('status: replies the injected status with Retry-After and does not perform the operation', async () => {
+    await addFault({ method: 'PUT', path: '^/flexybox/crm/', kind: 'status', status: 429, retryAfter: 7, body: { Message: 'slow down' } });
+    const reply = await call('PUT', `${crm}/customers/cust-429`, customerBody());
+    expect(reply).toMatchObject({ status: 429, body: { Message: 'slow down' } });
+    expect(reply.headers['retry-after']).toBe('7');
+    expect((await ledger()).customers).toEqual([]);
+    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-429`, status: 429, fault: 'status' }]);
+  });
+
+  test('delay: answers after the delay and performs the operation', async () => {
+    await addFault({ path: 'customers/cust-slow$', kind: 'delay', delayMs: 300 });
+    const started = Date.now();
+    const reply = await call('PUT', `${crm}/customers/cust-slow`, customerBody());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(reply.status).toBe(200);
+    expect((await ledger()).customers).toHaveLength(1);
+  });
+
+  test('reset: the client gets a socket error and nothing is created', async () => {
+    await addFault({ path: '/salesorders$', kind: 'reset' });
+    await call('PUT', `${crm}/customers/cust-reset`, customerBody());
+    await expect(call('PUT', `${pos}/salesorders`, salesOrderBody('so-reset', 'cust-reset'))).rejects.toHaveProperty(
+      'code',
+      expect.stringMatching(SOCKET_ERROR),
+    );
+    expect((await ledger()).salesOrders).toEqual([]);
+    expect((await requestLog()).filter((r) => r.fault)).toEqual([
+      { method: 'PUT', path: `${pos}/salesorders`, status: null, fault: 'reset' },
+    ]);
+  });
+
+  test('drop-response: the client gets a socket error although the commit happened', async () => {
+    await openOrder('so-drop', 'cust-drop');
+    await addFault({ method: 'POST', path: '/commit$', kind: 'drop-response' });
+    await expect(call('POST', `${pos}/salesorders/so-drop/commit`, commitBody('pay-drop', 500))).rejects.toHaveProperty(
+      'code',
+      expect.stringMatching(SOCKET_ERROR),
+    );
+    const state = await ledger();
+    expect(state.salesOrders).toEqual([expect.objectContaining({ id: 'so-drop', state: 'Committed' })]);
+    expect(state.payments).toEqual([expect.objectContaining({ id: 'pay-drop' })]);
+
+    const retry = await call('POST', `${pos}/salesorders/so-drop/commit`, commitBody('pay-drop', 500));
+    expect(retry.body.State).toBe('Committed');
+    expect((await ledger()).payments).toHaveLength(1);
+    expect((await requestLog()).filter((r) => r.path.endsWith('/commit')).map((r) => r.fault ?? r.status)).toEqual([
+      'drop-response',
+      200,
+    ]);
+  });
+
+  test('times: a fault applies that many times, then requests pass; 0 applies until cleared', async () => {
+    await addFault({ path: '/departments$', kind: 'status', status: 503, times: 2 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call('GET', `${api}/departments`)).status);
+    expect(statuses).toEqual([503, 503, 200]);
+
+    await addFault({ path: '/giftcertificatetypes$', kind: 'status', status: 502, times: 0 });
+    for (let i = 0; i < 3; i++) expect((await call('GET', `${pos}/odata/giftcertificatetypes`)).status).toBe(502);
+    expect((await call('GET', '/__sandbox/faults')).body).toEqual([
+      expect.objectContaining({ path: '/departments$', remaining: 0, hits: 2 }),
+      expect.objectContaining({ path: '/giftcertificatetypes$', remaining: null, hits: 3 }),
+    ]);
+    expect((await call('DELETE', '/__sandbox/faults')).body).toEqual({ cleared: 2 });
+    expect((await call('GET', `${pos}/odata/giftcertificatetypes`)).status).toBe(200);
+  });
+
+  test('matches faults in registration order and only for their method', async () => {
+    await addFault({ method: 'GET', path: '/customers/', kind: 'status', status: 500 });
+    await addFault({ path: '/customers/', kind: 'status', status: 503 });
+    expect((await call('PUT', `${crm}/customers/cust-order`, customerBody())).status).toBe(503);
+    expect((await call('PUT', `${crm}/customers/cust-order`, customerBody())).status).toBe(200);
+  });
+
+  test.each([
+    [{ kind: 'status', status: 500 }, /^path: /],
+    [{ path: '(', kind: 'reset' }, /^path: must be a valid regular expression/],
+    [{ path: 'x', kind: 'explode' }, /^kind: /],
+    [{ path: 'x', kind: 'status' }, /^status: /],
+    [{ path: 'x', kind: 'delay' }, /^delayMs: /],
+    [{ path: 'x', kind: 'reset', times: -1 }, /^times: /],
+    [{ path: 'x', kind: 'delay', delay_ms: 5 }, /delay_ms/],
+  ])('refuses fault %j with 400 naming the field', async (spec, message) => {
+    const reply = await call('POST', '/__sandbox/faults', spec);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toMatch(message);
+  });
+});
+
+describe('sandbox control', () => {
+  test('the request log counts every attempt with its outcome', async () => {
+    await call('PUT', `${crm}/customers/cust-log`, customerBody({ EmailAddress: '' }));
+    await call('GET', `${api}/departments?x=1`, undefined, 'wrong');
+    expect(await requestLog()).toEqual([
+      { method: 'PUT', path: `${crm}/customers/cust-log`, status: 400 },
+      { method: 'GET', path: `${api}/departments`, status: 401 },
+    ]);
+  });
+
+  test('reset empties state, faults and the request log but keeps the seed catalog', async () => {
+    await openOrder('so-before-reset', 'cust-before-reset');
+    await addFault({ path: '/never$', kind: 'reset', times: 0 });
+    expect((await call('POST', '/__sandbox/reset')).status).toBe(200);
+
+    expect(await ledger()).toEqual({ customers: [], salesOrders: [], payments: [], giftCertificates: [] });
+    expect((await call('GET', '/__sandbox/faults')).body).toEqual([]);
+    expect(await requestLog()).toEqual([]);
+    expect((await call('GET', `${api}/departments`)).body).toHaveLength(2);
+  });
+});
