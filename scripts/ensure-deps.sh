@@ -10,13 +10,11 @@ _giftflow_ensure_deps() {
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
   # npm rewrites node_modules/.package-lock.json on every install, so it dates the tree.
-  if [ -f "$root/package-lock.json" ]; then
-    if [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-      echo "Installing npm dependencies (npm ci)..." >&2
-      (cd "$root" && npm ci --no-audit --no-fund) >&2 || return 1
-    fi
-  elif [ ! -d "$root/node_modules" ]; then
-    echo "Installing npm dependencies (npm install)..." >&2
+  # `npm install` rather than `npm ci`: the lock lacks the optional native packages of other
+  # platforms (@swc/core-darwin-*, ...) that this registry does not serve, which `npm ci`
+  # rejects as out of sync; `npm install` follows the lock and skips them.
+  if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+    echo "Installing npm dependencies..." >&2
     (cd "$root" && npm install --no-audit --no-fund) >&2 || return 1
   fi
 
