@@ -128,6 +128,8 @@ async function waitForHttp(url: string, service: string) {
 }
 
 async function main() {
+  // A local .env (see .env.example) sets variables for every process started here.
+  if (fs.existsSync(path.join(ROOT, '.env'))) process.loadEnvFile(path.join(ROOT, '.env'));
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 

@@ -96,7 +96,8 @@ export class InProcessStack {
 
   static async start(sandbox: TestSandbox, workflowBundle?: WorkflowBundle): Promise<InProcessStack> {
     if (!runtimeInstalled) {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      // ERROR: the activity failures that tests provoke on purpose are logged as warnings.
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
       runtimeInstalled = true;
     }
     const connection = await NativeConnection.connect({ address: temporalAddress() });
