@@ -2,7 +2,7 @@
  * The giftflow worker process: polls every configured provider task queue until SIGINT or
  * SIGTERM, then drains in-flight tasks and exits. Configuration comes from the environment.
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
 import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
 import { closeHttpPools } from '../activities/http';
 import { createGiftflowWorkers } from './giftflow-workers';
@@ -10,7 +10,7 @@ import { createGiftflowWorkers } from './giftflow-workers';
 async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  Runtime.install({ logger: new DefaultLogger(config.logLevel, logOneLine) });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
     const workers = await createGiftflowWorkers({ connection, namespace: temporal.namespace, config });
@@ -24,6 +24,14 @@ async function main(): Promise<void> {
     await connection.close();
     await closeHttpPools();
   }
+}
+
+/** One line per entry, so operators can grep worker logs; task tokens are opaque noise. */
+function logOneLine({ level, message, meta, timestampNanos }: LogEntry): void {
+  const { taskToken: _, ...fields } = (meta ?? {}) as Record<string, unknown>;
+  const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
+  const stream = level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout;
+  stream.write(`${time} ${level} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}\n`);
 }
 
 main().catch((error: unknown) => {
