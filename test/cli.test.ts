@@ -3,21 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
-import { InProcessStack, temporalAddress, TestSandbox, uniqueRef, waitFor } from './support/stack';
+import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
 const CLI = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-cli-'));
-let sandbox: TestSandbox;
-let stack: InProcessStack;
-
-beforeAll(async () => {
-  sandbox = await TestSandbox.start();
-  stack = await InProcessStack.start(sandbox);
-});
-afterAll(async () => {
-  await stack?.stop();
-  await sandbox?.close();
-});
+const env = useInProcessStack();
 
 function giftflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -34,7 +24,7 @@ function inputFile(name: string, content: unknown): string {
 }
 
 async function orderExists(orderRef: string): Promise<boolean> {
-  return stack.temporal.workflow
+  return env.stack.temporal.workflow
     .getHandle(flexyboxIdsFor(orderRef).workflowId)
     .describe()
     .then(() => true, () => false);
@@ -48,7 +38,7 @@ describe('giftflow CLI', () => {
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
     expect(printed).toMatchObject({ workflowId: flexyboxIdsFor(orderRef).workflowId, orderRef, result: { total: 500 } });
-    expect((await flexyboxLedgerFor(sandbox, orderRef)).payments).toHaveLength(1);
+    expect((await flexyboxLedgerFor(env.sandbox, orderRef)).payments).toHaveLength(1);
 
     const status = await giftflow(['status', printed.workflowId]);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'completed', providerIds: { salesOrderId: printed.result.salesOrderId } });
@@ -59,18 +49,18 @@ describe('giftflow CLI', () => {
     const first = JSON.parse((await giftflow(['order', 'flexybox', '--input', input, '--wait'])).stdout);
     const second = JSON.parse((await giftflow(['order', 'flexybox', '--input', input, '--wait'])).stdout);
     expect(second.workflowId).toBe(first.workflowId);
-    expect((await flexyboxLedgerFor(sandbox, first.orderRef)).payments).toHaveLength(1);
+    expect((await flexyboxLedgerFor(env.sandbox, first.orderRef)).payments).toHaveLength(1);
   });
 
   it('cancels an order', async () => {
     const orderRef = uniqueRef('cli-cancel');
-    await sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'status', status: 503, times: 0 });
+    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'status', status: 503, times: 0 });
     const started = JSON.parse((await giftflow(['order', 'flexybox', '--input', inputFile('c.json', flexyboxOrder()), '--ref', orderRef])).stdout);
-    await waitFor('the sales order to be retried', async () => (await stack.giftflow.getOrderStatus(started.workflowId)).retrying);
+    await waitFor('the sales order to be retried', async () => (await env.stack.giftflow.getOrderStatus(started.workflowId)).retrying);
     const cancelled = await giftflow(['cancel', started.workflowId]);
     expect(JSON.parse(cancelled.stdout)).toEqual({ workflowId: started.workflowId, cancelRequested: true });
-    await waitFor('the order to be cancelled', async () => (await stack.giftflow.getOrderStatus(started.workflowId)).state === 'cancelled');
-    await sandbox.clearFaults();
+    await waitFor('the order to be cancelled', async () => (await env.stack.giftflow.getOrderStatus(started.workflowId)).state === 'cancelled');
+    await env.sandbox.clearFaults();
   });
 
   it.each([

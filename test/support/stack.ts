@@ -122,6 +122,23 @@ export class InProcessStack {
   }
 }
 
+/**
+ * Registers jest hooks that give the calling test file its own sandbox and in-process
+ * workers; the returned object is filled in by `beforeAll` and torn down by `afterAll`.
+ */
+export function useInProcessStack(): { sandbox: TestSandbox; stack: InProcessStack } {
+  const env = {} as { sandbox: TestSandbox; stack: InProcessStack };
+  beforeAll(async () => {
+    env.sandbox = await TestSandbox.start();
+    env.stack = await InProcessStack.start(env.sandbox);
+  });
+  afterAll(async () => {
+    await env.stack?.stop();
+    await env.sandbox?.close();
+  });
+  return env;
+}
+
 /** A giftflow worker in its own OS process (`workers/main.ts`), ready when it says so. */
 export class WorkerProcess {
   private constructor(readonly child: ChildProcess, readonly output: () => string) {}
