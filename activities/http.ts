@@ -20,7 +20,13 @@ export interface HttpTimeouts {
 export interface ProviderClientOptions {
   provider: string;
   timeouts: HttpTimeouts;
-  authHeaders: () => Record<string, string>;
+  /** Headers that authenticate a request; may fetch or refresh a token. */
+  authHeaders: () => Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * Called once when the provider answers 401 (e.g. to drop a cached token that expired
+   * early); when it returns true the request is sent once more with fresh auth headers.
+   */
+  refreshCredentials?: () => Promise<boolean>;
   /** Named in the error when the provider answers 401/403, e.g. `FLEXYBOX_TOKEN`. */
   credentialVariable: string;
   /** Secret values to mask if a provider echoes them back in an error reason. */
@@ -35,7 +41,10 @@ export interface ProviderRequest<T> {
   /** Path template such as `/customers/{id}`; logged as is, filled from `params`. */
   path: string;
   params?: Record<string, string>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as application/x-www-form-urlencoded instead of `body` (OAuth token requests). */
+  form?: Record<string, string>;
   response: ZodType<T>;
   /**
    * True when repeating the request cannot duplicate anything (the provider dedupes it).
@@ -43,6 +52,9 @@ export interface ProviderRequest<T> {
    */
   idempotent: boolean;
 }
+
+/** A request without its response schema: what the transport and the failure messages need. */
+type RequestShape = Omit<ProviderRequest<unknown>, 'response'>;
 
 const pools = new Map<string, Pool>();
 
@@ -74,27 +86,33 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 export class ProviderClient {
   constructor(private readonly options: ProviderClientOptions) {}
 
-  /** Sends the request and returns the validated response body, or throws a classified ApplicationFailure. */
+  /** Sends the request and returns the validated JSON response body, or throws a classified ApplicationFailure. */
   async call<T>(request: ProviderRequest<T>): Promise<T> {
+    const { body } = await this.send(request, 'application/json');
+    return this.parse(request, body.toString('utf8'));
+  }
+
+  /** Sends the request and returns the raw body (e.g. a JPEG) with its content type. */
+  async callForBytes(request: RequestShape, accept: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const { body, contentType } = await this.send(request, accept);
+    return { bytes: body, contentType };
+  }
+
+  private async send(request: RequestShape, accept: string): Promise<{ body: Buffer; contentType: string }> {
     const url = new URL(request.baseUrl + fillPath(request.path, request.params ?? {}));
     const started = Date.now();
     const stopHeartbeats = heartbeatWhileWaiting();
     let status: number | undefined;
     try {
-      const response = await poolFor(url.origin, this.options.timeouts).request({
-        method: request.method,
-        path: url.pathname + url.search,
-        headers: {
-          accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...this.options.authHeaders(),
-        },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      });
+      let response = await this.request(url, request, accept);
+      if (response.statusCode === 401 && this.options.refreshCredentials && (await this.options.refreshCredentials())) {
+        await response.body.dump();
+        response = await this.request(url, request, accept);
+      }
       status = response.statusCode;
-      const text = await response.body.text();
-      if (status >= 200 && status < 300) return this.parse(request, text);
-      throw this.statusFailure(request, status, response.headers['retry-after'], text);
+      const body = Buffer.from(await response.body.arrayBuffer());
+      if (status >= 200 && status < 300) return { body, contentType: String(response.headers['content-type'] ?? '') };
+      throw this.statusFailure(request, status, response.headers['retry-after'], body.toString('utf8'));
     } catch (error) {
       if (error instanceof ApplicationFailure) throw error;
       throw this.transportFailure(request, error as Error & { code?: string });
@@ -110,6 +128,20 @@ export class ProviderClient {
         durationMs: Date.now() - started,
       });
     }
+  }
+
+  private async request(url: URL, request: RequestShape, accept: string) {
+    const [contentType, body] = request.form
+      ? ['application/x-www-form-urlencoded', new URLSearchParams(request.form).toString()]
+      : request.body === undefined
+        ? [undefined, undefined]
+        : ['application/json', JSON.stringify(request.body)];
+    return poolFor(url.origin, this.options.timeouts).request({
+      method: request.method,
+      path: url.pathname + url.search,
+      headers: { accept, ...(contentType && { 'content-type': contentType }), ...(await this.options.authHeaders()) },
+      body,
+    });
   }
 
   private parse<T>(request: ProviderRequest<T>, text: string): T {
@@ -128,7 +160,7 @@ export class ProviderClient {
     });
   }
 
-  private statusFailure(request: ProviderRequest<unknown>, status: number, retryAfter: string | string[] | undefined, text: string): ApplicationFailure {
+  private statusFailure(request: RequestShape, status: number, retryAfter: string | string[] | undefined, text: string): ApplicationFailure {
     const reason = this.redact(providerReason(text));
     if (status === 401 || status === 403) {
       return this.fail(request, FAILURE_TYPES.rejected, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
@@ -148,7 +180,7 @@ export class ProviderClient {
     return this.fail(request, FAILURE_TYPES.rejected, `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`, { nonRetryable: true });
   }
 
-  private transportFailure(request: ProviderRequest<unknown>, error: Error & { code?: string }): ApplicationFailure {
+  private transportFailure(request: RequestShape, error: Error & { code?: string }): ApplicationFailure {
     const code = error.code ?? error.name;
     if (NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) {
       return this.fail(request, FAILURE_TYPES.unavailable, `could not be reached (${code}); the request was not sent`, { nonRetryable: false });
@@ -158,7 +190,7 @@ export class ProviderClient {
   }
 
   private fail(
-    request: ProviderRequest<unknown>,
+    request: RequestShape,
     type: string,
     what: string,
     options: { nonRetryable: boolean; nextRetryDelay?: number },
