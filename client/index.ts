@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { loadTemporalConfig } from '../config';
+import { createDataConverter } from '../security/codec-keys';
 import { INPUT_FINGERPRINT_MEMO, orderWorkflowId, SEARCH_ATTRIBUTES, statusQuery, type OrderStatus } from '../contracts/shared';
 import { GiftOrderConflictError, GiftOrderInputError, TemporalUnreachableError, UnknownProviderError } from './errors';
 import { isOrderProvider, ORDER_TYPES, type GiftOrderTypes, type OrderProvider } from './orders';
@@ -34,9 +35,10 @@ export class GiftflowClient {
   /** Connects with Temporal's standard environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
   static async connect(env: NodeJS.ProcessEnv = process.env): Promise<GiftflowClient> {
     const { connectionOptions, namespace } = loadTemporalConfig(env);
+    const dataConverter = await createDataConverter(env);
     try {
       const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
-      return new GiftflowClient(new Client({ connection, namespace }));
+      return new GiftflowClient(new Client({ connection, namespace, dataConverter }));
     } catch (error) {
       throw new TemporalUnreachableError(connectionOptions.address, error as Error);
     }

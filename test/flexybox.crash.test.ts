@@ -1,7 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
 import { GiftflowClient } from '../client';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
-import { temporalAddress, TestSandbox, uniqueRef, waitFor, WorkerProcess } from './support/stack';
+import { connectTestClient, TestSandbox, uniqueRef, waitFor, WorkerProcess } from './support/stack';
 
 let sandbox: TestSandbox;
 let giftflow: GiftflowClient;
@@ -9,7 +8,7 @@ const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   sandbox = await TestSandbox.start();
-  giftflow = new GiftflowClient(new Client({ connection: await Connection.connect({ address: temporalAddress() }) }));
+  giftflow = await connectTestClient();
 });
 
 afterEach(async () => {

@@ -7,12 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevServer, temporalAnswers } from '../scripts/dev-server';
+import { TEST_CODEC_KEYS } from './support/codec-keys';
 
 declare global {
   var __giftflowStopTemporal: (() => Promise<void>) | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Every test runs with payload encryption on, as production does.
+  process.env.GIFTFLOW_CODEC_KEYS ??= TEST_CODEC_KEYS;
   const existing = process.env.TEMPORAL_TEST_ADDRESS;
   if (existing && (await temporalAnswers(existing, 2000))) return;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { createDataConverter } from '../security/codec-keys';
 import { bundleGiftflowWorkflows } from '../workers/giftflow-workers';
 
 // Recorded from a real run (with one lost commit response) by
@@ -13,7 +14,9 @@ const histories = ['flexybox-order.json'].map((name) => ({
 
 describe('workflow determinism', () => {
   it.each(histories)('replays the recorded history $name with the current workflow code', async ({ history }) => {
-    await expect(Worker.runReplayHistory({ workflowBundle: await bundleGiftflowWorkflows() }, history)).resolves.toBeUndefined();
+    // Encrypted histories (recorded with the test codec keys) decode with the same converter as production.
+    const options = { workflowBundle: await bundleGiftflowWorkflows(), dataConverter: await createDataConverter() };
+    await expect(Worker.runReplayHistory(options, history)).resolves.toBeUndefined();
   });
 
   it('detects a reordered step as non-deterministic', async () => {

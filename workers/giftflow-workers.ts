@@ -3,6 +3,7 @@
  * sharing one connection, one workflow bundle and one set of activities.
  */
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import type { GiftflowConfig } from '../config';
 
@@ -16,6 +17,8 @@ export async function createGiftflowWorkers(options: {
   namespace: string;
   config: GiftflowConfig;
   workflowBundle?: WorkflowBundle;
+  /** Must match the clients' (payload encryption); see security/codec-keys.ts. */
+  dataConverter?: DataConverter;
 }): Promise<Worker[]> {
   const workflowBundle = options.workflowBundle ?? (await bundleGiftflowWorkflows());
   const activities = createActivities(options.config);
@@ -27,6 +30,7 @@ export async function createGiftflowWorkers(options: {
         taskQueue,
         workflowBundle,
         activities,
+        dataConverter: options.dataConverter,
       }),
     ),
   );

@@ -5,15 +5,17 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
 import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
 import { closeHttpPools } from '../activities/http';
+import { createDataConverter } from '../security/codec-keys';
 import { createGiftflowWorkers } from './giftflow-workers';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
+  const dataConverter = await createDataConverter();
   Runtime.install({ logger: new DefaultLogger(config.logLevel, logOneLine) });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
-    const workers = await createGiftflowWorkers({ connection, namespace: temporal.namespace, config });
+    const workers = await createGiftflowWorkers({ connection, namespace: temporal.namespace, config, dataConverter });
     const running = Promise.all(workers.map((worker) => worker.run()));
     process.stdout.write(
       `giftflow worker ready: namespace ${temporal.namespace} at ${temporal.connectionOptions.address}, ` +

@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { closeHttpPools } from '../../activities/http';
 import { loadConfig, type GiftflowConfig } from '../../config';
 import { GiftflowClient } from '../../client';
+import { createDataConverter } from '../../security/codec-keys';
 import { createSandboxServer } from '../../sandbox/server';
 import { bundleGiftflowWorkflows, createGiftflowWorkers } from '../../workers/giftflow-workers';
 
@@ -21,6 +22,12 @@ export function temporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts a dev server)');
   return address;
+}
+
+/** A giftflow client on the test server, with the same payload codec as the workers. */
+export async function connectTestClient(): Promise<GiftflowClient> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return new GiftflowClient(new Client({ connection, dataConverter: await createDataConverter() }));
 }
 
 /** A sandbox server on a free loopback port with helpers for its control endpoints. */
@@ -101,13 +108,15 @@ export class InProcessStack {
       runtimeInstalled = true;
     }
     const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const dataConverter = await createDataConverter();
     const workers = await createGiftflowWorkers({
       connection,
       namespace: 'default',
       config: sandbox.config(),
       workflowBundle: workflowBundle ?? (await bundleGiftflowWorkflows()),
+      dataConverter,
     });
-    const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+    const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress() }), dataConverter });
     const stack = new InProcessStack(new GiftflowClient(temporal), temporal, workers, connection);
     stack.running = Promise.all(workers.map((worker) => worker.run()));
     return stack;

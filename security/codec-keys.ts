@@ -1,0 +1,74 @@
+/**
+ * Where the payload codec's keys come from: `GIFTFLOW_CODEC_KEYS` (`id:base64key` pairs,
+ * comma- or newline-separated) or the file named by `GIFTFLOW_CODEC_KEYS_FILE`, with
+ * `GIFTFLOW_CODEC_ACTIVE_KEY` naming the key that encrypts (default: the first listed).
+ * Production (`GIFTFLOW_ENV=production`) refuses to run without keys unless
+ * `GIFTFLOW_CODEC=off` says encryption is deliberately disabled.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
+import { ConfigError } from '../config';
+import { AesGcmPayloadCodec, type CodecKey } from './payload-codec';
+
+export interface CodecSettings {
+  keys: CodecKey[];
+  activeKeyId: string;
+}
+
+/** The codec keys configured in `env`, or null when encryption is off; ConfigError when misconfigured. */
+export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSettings | null {
+  const problems: string[] = [];
+  let listed = env.GIFTFLOW_CODEC_KEYS ?? '';
+  if (env.GIFTFLOW_CODEC_KEYS_FILE) {
+    try {
+      listed += `\n${readFileSync(env.GIFTFLOW_CODEC_KEYS_FILE, 'utf8')}`;
+    } catch (error) {
+      problems.push(`GIFTFLOW_CODEC_KEYS_FILE: cannot read ${env.GIFTFLOW_CODEC_KEYS_FILE} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  const keys: CodecKey[] = [];
+  for (const entry of listed.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+    const [id, material] = entry.split(':', 2);
+    const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
+    if (!id || !/^[\w.-]+$/.test(id)) problems.push(`GIFTFLOW_CODEC_KEYS: an entry has no key ID before ':' (expected id:base64key)`);
+    else if (key.length !== 32) problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' must be 32 bytes of base64 (got ${key.length})`);
+    else keys.push({ id, key });
+  }
+
+  const off = env.GIFTFLOW_CODEC === 'off';
+  if (off && keys.length === 0) return null;
+  if (!off && keys.length === 0 && problems.length === 0) {
+    if (env.GIFTFLOW_ENV === 'production') {
+      problems.push('GIFTFLOW_CODEC_KEYS: required in production (customer data would be stored unencrypted); set GIFTFLOW_CODEC=off to run without encryption deliberately');
+    } else {
+      return null;
+    }
+  }
+  const activeKeyId = env.GIFTFLOW_CODEC_ACTIVE_KEY ?? keys[0]?.id;
+  if (keys.length && !keys.some((k) => k.id === activeKeyId)) {
+    problems.push(`GIFTFLOW_CODEC_ACTIVE_KEY: '${activeKeyId}' is not among the keys (${keys.map((k) => k.id).join(', ')})`);
+  }
+  if (problems.length) throw new ConfigError(`invalid codec configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return off ? null : { keys, activeKeyId: activeKeyId! };
+}
+
+/** The data converter every giftflow process uses: payloads encrypted when keys are configured. */
+export async function createDataConverter(env: NodeJS.ProcessEnv = process.env): Promise<DataConverter> {
+  const settings = loadCodecSettings(env);
+  if (!settings) return {};
+  return { payloadCodecs: [await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId)] };
+}
+
+/**
+ * For local runs: a key file under `.data/`, created once, so orders placed with `npm start`
+ * stay readable across restarts. Returns the file and whether it was just created.
+ */
+export function ensureDevKeyFile(dataDir: string): { file: string; created: boolean } {
+  const file = path.join(dataDir, 'codec-keys');
+  if (existsSync(file)) return { file, created: false };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `dev-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return { file, created: true };
+}

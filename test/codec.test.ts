@@ -1,0 +1,138 @@
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { request } from 'undici';
+import { ConfigError } from '../config';
+import { loadCodecSettings } from '../security/codec-keys';
+import { createCodecServer } from '../security/codec-server';
+import { AesGcmPayloadCodec, UnknownCodecKeyError } from '../security/payload-codec';
+import { TEST_KEY_A, TEST_KEY_B } from './support/codec-keys';
+import { flexyboxOrder } from './support/flexybox';
+import { temporalAddress, uniqueRef, useInProcessStack } from './support/stack';
+
+const codecFor = async (keys: string, active?: string) => {
+  const settings = loadCodecSettings({ GIFTFLOW_CODEC_KEYS: keys, GIFTFLOW_CODEC_ACTIVE_KEY: active })!;
+  return AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId);
+};
+const payloadOf = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
+const valueOf = (payload: Payload): unknown => defaultPayloadConverter.fromPayload(payload);
+/**
+ * Every string and byte array of a value as text, base64 strings also decoded, so a search
+ * finds plaintext wherever it hides (history payload bytes arrive as Uint8Array or base64).
+ */
+function asText(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
+  if (typeof value === 'string') return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
+  if (value && typeof value === 'object') return Object.values(value).map(asText).join('\n');
+  return String(value);
+}
+
+describe('payload codec', () => {
+  it('encrypts with the active key and decrypts what any listed key encrypted', async () => {
+    const underA = await (await codecFor(TEST_KEY_A)).encode([payloadOf({ email: 'karen@example.com' })]);
+    expect(asText(underA)).not.toContain('karen@example.com');
+    expect(Buffer.from(underA[0].metadata!['encryption-key-id']).toString()).toBe('test-a');
+
+    const rotated = await codecFor(`${TEST_KEY_A},${TEST_KEY_B}`, 'test-b');
+    expect(valueOf((await rotated.decode(underA))[0])).toEqual({ email: 'karen@example.com' });
+    const underB = await rotated.encode([payloadOf('x')]);
+    expect(Buffer.from(underB[0].metadata!['encryption-key-id']).toString()).toBe('test-b');
+  });
+
+  it('names the missing key when a payload was encrypted with a key it does not have', async () => {
+    const underA = await (await codecFor(TEST_KEY_A)).encode([payloadOf('secret')]);
+    const onlyB = await codecFor(TEST_KEY_B);
+    await expect(onlyB.decode(underA)).rejects.toThrow(UnknownCodecKeyError);
+    await expect(onlyB.decode(underA)).rejects.toThrow("payload is encrypted with codec key 'test-a', which is not configured here (known keys: test-b)");
+  });
+
+  it('uses a fresh IV per payload', async () => {
+    const codec = await codecFor(TEST_KEY_A);
+    const [first, second] = await codec.encode([payloadOf('same'), payloadOf('same')]);
+    expect(Buffer.from(first.data!).equals(Buffer.from(second.data!))).toBe(false);
+  });
+
+  it.each([
+    [{ GIFTFLOW_CODEC_KEYS: 'short:AAAA' }, "key 'short' must be 32 bytes of base64 (got 3)"],
+    [{ GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' }, "GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' is not among the keys (test-a)"],
+    [{ GIFTFLOW_ENV: 'production' }, 'GIFTFLOW_CODEC_KEYS: required in production'],
+    [{ GIFTFLOW_CODEC_KEYS_FILE: '/nonexistent/keys' }, 'GIFTFLOW_CODEC_KEYS_FILE: cannot read /nonexistent/keys (ENOENT)'],
+  ])('refuses bad key configuration %j', (env, problem) => {
+    expect(() => loadCodecSettings(env)).toThrow(ConfigError);
+    expect(() => loadCodecSettings(env)).toThrow(problem);
+  });
+
+  it('runs without encryption only in development or when switched off explicitly', () => {
+    expect(loadCodecSettings({})).toBeNull();
+    expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC: 'off' })).toBeNull();
+  });
+});
+
+describe('codec server', () => {
+  const origin = 'http://127.0.0.1:8233';
+  let url: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const app = createCodecServer({ codec: await codecFor(TEST_KEY_A), allowedOrigins: [origin], authToken: 'operator-token' });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    close = () => app.close();
+  });
+  afterAll(() => close());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const asJson = (payload: Payload) => ({
+    metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: Buffer.from(payload.data!).toString('base64'),
+  });
+
+  it('round-trips payloads through /encode and /decode for an allowed origin with the token', async () => {
+    const headers = { origin, authorization: 'Bearer operator-token' };
+    const encoded = await post('/encode', { payloads: [asJson(payloadOf({ name: 'Karen Jensen' }))] }, headers);
+    expect(encoded.statusCode).toBe(200);
+    expect(encoded.headers['access-control-allow-origin']).toBe(origin);
+    const { payloads } = (await encoded.body.json()) as { payloads: { data: string }[] };
+    expect(Buffer.from(payloads[0].data, 'base64').toString('latin1')).not.toContain('Karen');
+
+    const decoded = await post('/decode', { payloads }, headers);
+    const [plain] = ((await decoded.body.json()) as { payloads: { data: string }[] }).payloads;
+    expect(JSON.parse(Buffer.from(plain.data, 'base64').toString())).toEqual({ name: 'Karen Jensen' });
+  });
+
+  it('answers the preflight of the Web UI and rejects other origins', async () => {
+    const preflight = await request(`${url}/decode`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
+    const foreign = await post('/decode', { payloads: [] }, { origin: 'https://evil.example', authorization: 'Bearer operator-token' });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('rejects requests without the bearer token', async () => {
+    expect((await post('/decode', { payloads: [] }, { origin })).statusCode).toBe(401);
+    expect((await post('/decode', { payloads: [] }, { origin, authorization: 'Bearer wrong' })).statusCode).toBe(401);
+  });
+});
+
+describe('customer data in Temporal history', () => {
+  const env = useInProcessStack();
+
+  it('stores a Flexybox order encrypted: raw history holds no PII or token, the codec restores the input', async () => {
+    const input = flexyboxOrder({ customer: { fullName: 'Astrid Kjærgaard', email: 'astrid.kjaergaard@example.dk', phoneNumber: '+4512345678' } });
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: uniqueRef('pii'), input });
+    await handle.result();
+
+    const raw = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+    const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
+    await raw.connection.close();
+    const text = asText(history);
+    for (const secret of ['astrid.kjaergaard@example.dk', 'Astrid', 'Kj\u00e6rgaard', '+4512345678', 'flexybox-dev-token']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('binary/encrypted');
+
+    const started = history.events![0].workflowExecutionStartedEventAttributes!;
+    const [decoded] = await (await codecFor(process.env.GIFTFLOW_CODEC_KEYS!)).decode(started.input!.payloads as Payload[]);
+    expect(valueOf(decoded)).toMatchObject({ customer: input.customer, departmentId: input.departmentId });
+  });
+});
