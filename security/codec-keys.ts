@@ -46,7 +46,7 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
       return null;
     }
   }
-  const activeKeyId = env.GIFTFLOW_CODEC_ACTIVE_KEY ?? keys[0]?.id;
+  const activeKeyId = env.GIFTFLOW_CODEC_ACTIVE_KEY || keys[0]?.id;
   if (keys.length && !keys.some((k) => k.id === activeKeyId)) {
     problems.push(`GIFTFLOW_CODEC_ACTIVE_KEY: '${activeKeyId}' is not among the keys (${keys.map((k) => k.id).join(', ')})`);
   }
