@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError } from '../config';
+import { startCodecServerFromEnv } from '../security/codec-server';
 import { PROVIDERS } from '../contracts/shared';
 import { GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
 import { isOrderProvider, ORDER_TYPES } from './orders';
@@ -19,6 +20,8 @@ Usage:
       the input, so running the same command twice attaches to the same order.
   giftflow status <workflowId>     Print the order's status query as JSON.
   giftflow cancel <workflowId>     Request cancellation of the order.
+  giftflow codec-server            Serve /encode and /decode (payload encryption) for the Web UI
+                                   and \`temporal --codec-endpoint\` on GIFTFLOW_CODEC_SERVER_PORT (4020).
   giftflow --help                  This text.
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...
@@ -46,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'order') return placeOrder(target, values);
   if (command === 'status') return withClient(async (giftflow) => print(await giftflow.getOrderStatus(requireWorkflowId(target))));
+  if (command === 'codec-server') return serveCodec();
   if (command === 'cancel') {
     return withClient(async (giftflow) => {
       const workflowId = requireWorkflowId(target);
@@ -72,6 +76,14 @@ async function placeOrder(provider: string | undefined, options: { input?: strin
     if (!options.wait) return print(started);
     print({ ...started, result: await handle.result() });
   });
+}
+
+/** Serves Temporal's /encode and /decode for the Web UI and the temporal CLI until SIGINT/SIGTERM. */
+async function serveCodec(): Promise<void> {
+  const server = await startCodecServerFromEnv();
+  process.stdout.write(`giftflow codec server listening on ${server.url}\n`);
+  await new Promise((stop) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, stop)));
+  await server.close();
 }
 
 function readJsonFile(path: string): unknown {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ensureDevKeyFile } from '../security/codec-keys';
 import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers } from './dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -54,9 +55,9 @@ function relay(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStr
   });
 }
 
-/** Runs `tsx script`; resolves once it prints a line containing `readyWhen` (or at once). */
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
-  const child = spawnGroup(TSX, [script], { cwd: ROOT, env, output: 'pipe' });
+/** Runs `tsx script args...`; resolves once it prints a line containing `readyWhen` (or at once). */
+function startChild(name: string, script: string[], env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
+  const child = spawnGroup(TSX, script, { cwd: ROOT, env, output: 'pipe' });
   return new Promise((resolve) => {
     const onLine = (line: string) => {
       if (readyWhen && line.includes(readyWhen)) resolve();
@@ -87,7 +88,24 @@ function tailLog(file: string, name: string) {
   }, 300).unref();
 }
 
-async function startTemporal(): Promise<{ address: string; uiUrl?: string }> {
+/**
+ * Payload encryption for the local stack: the configured keys, or else a key generated once
+ * into .data/ (so orders stay readable across restarts), served to the Web UI by the codec
+ * server. Returns the codec endpoint, or undefined when encryption is off.
+ */
+async function startCodecServer(): Promise<string | undefined> {
+  if (process.env.GIFTFLOW_CODEC === 'off') return undefined;
+  if (!process.env.GIFTFLOW_CODEC_KEYS && !process.env.GIFTFLOW_CODEC_KEYS_FILE) {
+    const { file, created } = ensureDevKeyFile(path.join(ROOT, '.data'));
+    process.env.GIFTFLOW_CODEC_KEYS_FILE = file;
+    log(`${created ? 'generated a local' : 'using the local'} payload-encryption key in .data/codec-keys (set GIFTFLOW_CODEC_KEYS to use your own)`);
+  }
+  const port = process.env.GIFTFLOW_CODEC_SERVER_PORT ?? '4020';
+  await startChild('codec', ['client/cli.ts', 'codec-server'], { ...process.env, GIFTFLOW_CODEC_SERVER_PORT: port }, 'codec server listening');
+  return `http://127.0.0.1:${port}`;
+}
+
+async function startTemporal(codecEndpoint: string | undefined): Promise<{ address: string; uiUrl?: string }> {
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
     if (!(await temporalAnswers(external, 5000))) throw new Error(`TEMPORAL_ADDRESS=${external} does not answer; start that server or unset TEMPORAL_ADDRESS to run a local one`);
@@ -105,7 +123,7 @@ async function startTemporal(): Promise<{ address: string; uiUrl?: string }> {
   const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools', 'bin', 'temporal');
   log(`starting the Temporal dev server (state in .data/temporal.db, log in .data/temporal.log)`);
   // shutdown() awaits this, so a Ctrl-C while the server is still coming up stops it too.
-  const pending = startDevServer({ cli, dbFile: path.join(dataDir, 'temporal.db'), port: 7233, uiPort: 8233, logFile }).then((server) => {
+  const pending = startDevServer({ cli, dbFile: path.join(dataDir, 'temporal.db'), port: 7233, uiPort: 8233, logFile, uiCodecEndpoint: codecEndpoint }).then((server) => {
     watch({ name: 'temporal (log: .data/temporal.log)', stop: server.stop, exited: server.exited });
     return server;
   });
@@ -133,19 +151,21 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  const temporal = await startTemporal();
+  const codecEndpoint = await startCodecServer();
+  if (stopping) return;
+  const temporal = await startTemporal(codecEndpoint);
   if (stopping) return;
 
   const sandboxUrl = `http://127.0.0.1:${SANDBOX_PORT}`;
   const sandboxOn = process.env.GIFTFLOW_SANDBOX !== 'off';
   if (sandboxOn) {
-    await startChild('sandbox', 'sandbox/main.ts', { ...process.env, SANDBOX_PORT });
+    await startChild('sandbox', ['sandbox/main.ts'], { ...process.env, SANDBOX_PORT });
     await waitForHttp(`${sandboxUrl}/__sandbox/ledger`, 'the sandbox');
     if (stopping) return;
   }
 
   log('starting the worker');
-  await startChild('worker', 'workers/main.ts', { ...process.env, TEMPORAL_ADDRESS: temporal.address }, 'worker ready');
+  await startChild('worker', ['workers/main.ts'], { ...process.env, TEMPORAL_ADDRESS: temporal.address }, 'worker ready');
   if (stopping) return;
 
   console.log(
@@ -154,6 +174,7 @@ async function main() {
       `  Temporal:  ${temporal.address}`,
       `  Web UI:    ${temporal.uiUrl ?? '(served by the server at TEMPORAL_ADDRESS)'}`,
       `  Sandbox:   ${sandboxOn ? sandboxUrl : 'off (GIFTFLOW_SANDBOX=off)'}`,
+      `  Codec:     ${codecEndpoint ? `${codecEndpoint} (payloads encrypted; temporal CLI: --codec-endpoint ${codecEndpoint})` : 'off (GIFTFLOW_CODEC=off)'}`,
       '',
       '  Place an order:',
       `    npx giftflow order flexybox --input examples/flexybox-order.json --ref demo-$(date +%s) --wait`,
