@@ -96,8 +96,7 @@ function tailLog(file: string, name: string) {
 async function startCodecServer(): Promise<string | undefined> {
   if (process.env.GIFTFLOW_CODEC === 'off') return undefined;
   if (!process.env.GIFTFLOW_CODEC_KEYS && !process.env.GIFTFLOW_CODEC_KEYS_FILE) {
-    const { file, created } = ensureDevKeyFile(path.join(ROOT, '.data'));
-    process.env.GIFTFLOW_CODEC_KEYS_FILE = file;
+    const { created } = ensureDevKeyFile();
     log(`${created ? 'generated a local' : 'using the local'} payload-encryption key in .data/codec-keys (set GIFTFLOW_CODEC_KEYS to use your own)`);
   }
   const port = process.env.GIFTFLOW_CODEC_SERVER_PORT ?? '4020';

@@ -12,6 +12,9 @@ import type { DataConverter } from '@temporalio/common';
 import { ConfigError } from '../config';
 import { AesGcmPayloadCodec, type CodecKey } from './payload-codec';
 
+/** The local development key written by `npm start` (git-ignored). */
+export const DEV_KEY_FILE = path.resolve(__dirname, '..', '.data', 'codec-keys');
+
 export interface CodecSettings {
   keys: CodecKey[];
   activeKeyId: string;
@@ -21,11 +24,14 @@ export interface CodecSettings {
 export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSettings | null {
   const problems: string[] = [];
   let listed = env.GIFTFLOW_CODEC_KEYS ?? '';
-  if (env.GIFTFLOW_CODEC_KEYS_FILE) {
+  // Outside production, the key `npm start` generated lets every local tool (CLI, tests run
+  // by hand) read the local stack's orders without extra configuration.
+  const keyFile = env.GIFTFLOW_CODEC_KEYS_FILE || (!listed && env.GIFTFLOW_ENV !== 'production' && existsSync(DEV_KEY_FILE) ? DEV_KEY_FILE : '');
+  if (keyFile) {
     try {
-      listed += `\n${readFileSync(env.GIFTFLOW_CODEC_KEYS_FILE, 'utf8')}`;
+      listed += `\n${readFileSync(keyFile, 'utf8')}`;
     } catch (error) {
-      problems.push(`GIFTFLOW_CODEC_KEYS_FILE: cannot read ${env.GIFTFLOW_CODEC_KEYS_FILE} (${(error as NodeJS.ErrnoException).code})`);
+      problems.push(`GIFTFLOW_CODEC_KEYS_FILE: cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code})`);
     }
   }
   const keys: CodecKey[] = [];
@@ -63,12 +69,12 @@ export async function createDataConverter(env: NodeJS.ProcessEnv = process.env):
 
 /**
  * For local runs: a key file under `.data/`, created once, so orders placed with `npm start`
- * stay readable across restarts. Returns the file and whether it was just created.
+ * stay readable across restarts. Returns whether it was just created.
  */
-export function ensureDevKeyFile(dataDir: string): { file: string; created: boolean } {
-  const file = path.join(dataDir, 'codec-keys');
+export function ensureDevKeyFile(): { file: string; created: boolean } {
+  const file = DEV_KEY_FILE;
   if (existsSync(file)) return { file, created: false };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `dev-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   return { file, created: true };
 }

@@ -61,9 +61,9 @@ describe('payload codec', () => {
     expect(() => loadCodecSettings(env)).toThrow(problem);
   });
 
-  it('runs without encryption only in development or when switched off explicitly', () => {
-    expect(loadCodecSettings({})).toBeNull();
+  it('runs without encryption in production only when switched off explicitly', () => {
     expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC: 'off' })).toBeNull();
+    expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: TEST_KEY_A })).toMatchObject({ activeKeyId: 'test-a' });
   });
 });
 
