@@ -6,9 +6,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
 import { FAILURE_TYPES } from '../contracts/shared';
+import { redact } from '../security/redact';
 
 export interface HttpTimeouts {
   connectTimeoutMs: number;
@@ -51,7 +52,15 @@ export interface ProviderRequest<T> {
    * Then an ambiguous outcome is retried; otherwise it is handed to the workflow.
    */
   idempotent: boolean;
+  /**
+   * Reads a documented error answer as a result instead of a failure, e.g. a "code already
+   * taken" that proves an earlier attempt of this very request landed. Gets the status and
+   * the JSON body (undefined when not JSON); undefined classifies the answer as usual.
+   */
+  recover?: (status: number, body: unknown) => T | undefined;
 }
+
+type IncomingHttpHeaders = Dispatcher.ResponseData['headers'];
 
 /** A request without its response schema: what the transport and the failure messages need. */
 type RequestShape = Omit<ProviderRequest<unknown>, 'response'>;
@@ -88,7 +97,8 @@ export class ProviderClient {
 
   /** Sends the request and returns the validated JSON response body, or throws a classified ApplicationFailure. */
   async call<T>(request: ProviderRequest<T>): Promise<T> {
-    const { body } = await this.send(request, 'application/json');
+    const { body, recovered } = await this.send(request, 'application/json');
+    if (recovered !== undefined) return recovered as T;
     return this.parse(request, body.toString('utf8'));
   }
 
@@ -98,7 +108,7 @@ export class ProviderClient {
     return { bytes: body, contentType };
   }
 
-  private async send(request: RequestShape, accept: string): Promise<{ body: Buffer; contentType: string }> {
+  private async send(request: RequestShape, accept: string): Promise<{ body: Buffer; contentType: string; recovered?: unknown }> {
     const url = new URL(request.baseUrl + fillPath(request.path, request.params ?? {}));
     const started = Date.now();
     const stopHeartbeats = heartbeatWhileWaiting();
@@ -112,7 +122,9 @@ export class ProviderClient {
       status = response.statusCode;
       const body = Buffer.from(await response.body.arrayBuffer());
       if (status >= 200 && status < 300) return { body, contentType: String(response.headers['content-type'] ?? '') };
-      throw this.statusFailure(request, status, response.headers['retry-after'], body.toString('utf8'));
+      const recovered = request.recover?.(status, parseJson(body.toString('utf8')));
+      if (recovered !== undefined) return { body, contentType: String(response.headers['content-type'] ?? ''), recovered };
+      throw this.statusFailure(request, status, response.headers, body.toString('utf8'));
     } catch (error) {
       if (error instanceof ApplicationFailure) throw error;
       throw this.transportFailure(request, error as Error & { code?: string });
@@ -160,13 +172,13 @@ export class ProviderClient {
     });
   }
 
-  private statusFailure(request: RequestShape, status: number, retryAfter: string | string[] | undefined, text: string): ApplicationFailure {
-    const reason = this.redact(providerReason(text));
+  private statusFailure(request: RequestShape, status: number, headers: IncomingHttpHeaders, text: string): ApplicationFailure {
+    const reason = redact(providerReason(text), this.options.secrets());
     if (status === 401 || status === 403) {
       return this.fail(request, FAILURE_TYPES.rejected, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
     }
     if (status === 429) {
-      const delayMs = retryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      const delayMs = rateLimitDelayMs(headers);
       return this.fail(request, FAILURE_TYPES.rateLimited, `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`, {
         nonRetryable: false,
         nextRetryDelay: delayMs,
@@ -203,12 +215,6 @@ export class ProviderClient {
       details: [{ provider: this.options.provider, step: request.step }],
     });
   }
-
-  private redact(text: string): string {
-    let out = text.replace(/[^\s'"<>@]+@[^\s'"<>@]+\.[a-z]{2,}/gi, '<email>');
-    for (const secret of this.options.secrets()) if (secret) out = out.split(secret).join('<secret>');
-    return out;
-  }
 }
 
 function fillPath(template: string, params: Record<string, string>): string {
@@ -229,6 +235,24 @@ function providerReason(text: string): string {
     // not JSON: use the text itself below
   }
   return text.slice(0, 300);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long to wait after a 429: Retry-After, else X-RateLimit-Reset (Unix seconds, or seconds left when small). */
+function rateLimitDelayMs(headers: IncomingHttpHeaders): number | undefined {
+  const header = (name: string) => [headers[name]].flat()[0];
+  const retryAfter = retryAfterMs(header('retry-after'));
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = Number(header('x-ratelimit-reset'));
+  if (!header('x-ratelimit-reset') || !Number.isFinite(reset)) return undefined;
+  return Math.max(0, reset > 1e9 ? reset * 1000 - Date.now() : reset * 1000);
 }
 
 function retryAfterMs(header: string | undefined): number | undefined {

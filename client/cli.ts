@@ -4,11 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConfigError } from '../config';
 import { startCodecServerFromEnv } from '../security/codec-server';
 import { PROVIDERS } from '../contracts/shared';
-import { GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
+import { CpExtenderOperationError, GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
+import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
+import { listOrders, reconcileOrder, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
 
 const HELP = `giftflow: place and operate gift-card orders run as Temporal workflows
@@ -20,16 +22,20 @@ Usage:
       the input, so running the same command twice attaches to the same order.
   giftflow status <workflowId>     Print the order's status query as JSON.
   giftflow cancel <workflowId>     Request cancellation of the order.
-  giftflow codec-server            Serve /encode and /decode (payload encryption) for the Web UI
+  giftflow list [--state <state>] [--provider <provider>] [--limit <n>] [--json]
+      The newest orders as a table (or JSON): state, provider, orderRef, age, workflow ID,
+      and for orders in needs-reconciliation what to check.
+  giftflow reconcile <workflowId> --created --order-id <id> [--payment-id <id>]
+  giftflow reconcile <workflowId> --not-created
+      Answer an order in needs-reconciliation with what the provider shows: the order
+      exists (it completes with that ID), or it does not (the step is sent again).
+${CPEXTENDER_HELP}  giftflow codec-server            Serve /encode and /decode (payload encryption) for the Web UI
                                    and \`temporal --codec-endpoint\` on GIFTFLOW_CODEC_SERVER_PORT (4020).
   giftflow --help                  This text.
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...
 (default 127.0.0.1:7233, namespace default).
 `;
-
-/** A mistake in how the command was called: printed as one line, exit code 2. */
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -39,6 +45,15 @@ async function main(argv: string[]): Promise<void> {
       input: { type: 'string', short: 'i' },
       ref: { type: 'string', short: 'r' },
       wait: { type: 'boolean', short: 'w' },
+      state: { type: 'string' },
+      provider: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      created: { type: 'boolean' },
+      'not-created': { type: 'boolean' },
+      'order-id': { type: 'string' },
+      'payment-id': { type: 'string' },
+      ...CPEXTENDER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,6 +65,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'order') return placeOrder(target, values);
   if (command === 'status') return withClient(async (giftflow) => print(await giftflow.getOrderStatus(requireWorkflowId(target))));
   if (command === 'codec-server') return serveCodec();
+  if (command === 'list') return withClient(async (giftflow) => void process.stdout.write(await listOrders(giftflow, values)));
+  if (command === 'reconcile') return withClient(async (giftflow) => print(await reconcileOrder(giftflow, requireWorkflowId(target), values)));
+  if (Object.hasOwn(CPEXTENDER_COMMANDS, command)) {
+    return withClient(async (giftflow) => print(await CPEXTENDER_COMMANDS[command](giftflow, target, values)));
+  }
   if (command === 'cancel') {
     return withClient(async (giftflow) => {
       const workflowId = requireWorkflowId(target);
@@ -128,7 +148,8 @@ function describe(error: unknown): { line: string; code: number } {
     return { line: `order failed: ${cause?.message ?? error.message}`, code: 1 };
   }
   if (error instanceof WorkflowNotFoundError) return { line: `no such order: ${error.workflowId}`, code: 1 };
-  const known = [GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
+  if (error instanceof WorkflowUpdateFailedError) return { line: `reconcile refused: ${error.cause?.message ?? error.message}`, code: 1 };
+  const known = [CpExtenderOperationError, GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
   if (known.some((type) => error instanceof type)) return { line: (error as Error).message, code: 1 };
   return { line: `unexpected error: ${(error as Error).stack ?? String(error)}`, code: 1 };
 }

@@ -10,11 +10,25 @@ import { createHash } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { loadTemporalConfig } from '../config';
 import { createDataConverter } from '../security/codec-keys';
-import { INPUT_FINGERPRINT_MEMO, orderWorkflowId, SEARCH_ATTRIBUTES, statusQuery, type OrderStatus } from '../contracts/shared';
+import {
+  INPUT_FINGERPRINT_MEMO,
+  orderWorkflowId,
+  PROVIDERS,
+  reconcileUpdate,
+  SEARCH_ATTRIBUTES,
+  statusQuery,
+  type OrderState,
+  type OrderStatus,
+  type Provider,
+  type ReconcileAnswer,
+  type ReconcileReply,
+} from '../contracts/shared';
+import { CpExtenderClient } from './cpextender';
 import { GiftOrderConflictError, GiftOrderInputError, TemporalUnreachableError, UnknownProviderError } from './errors';
 import { isOrderProvider, ORDER_TYPES, type GiftOrderTypes, type OrderProvider } from './orders';
 
 export * from './errors';
+export { CpExtenderOperationError, type CpExtenderClient } from './cpextender';
 export type { GiftOrderTypes, OrderProvider } from './orders';
 
 export interface StartGiftOrderRequest<P extends OrderProvider> {
@@ -27,9 +41,12 @@ export interface StartGiftOrderRequest<P extends OrderProvider> {
 /** A started (or re-attached) order; `result()` resolves with the provider's result. */
 export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<(input: GiftOrderTypes[P]['input']) => Promise<GiftOrderTypes[P]['result']>>;
 
-const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export class GiftflowClient {
+  /** CP Extender redemptions, ID pools and certificates. */
+  readonly cpextender = new CpExtenderClient(this);
+
   constructor(readonly temporal: Client) {}
 
   /** Connects with Temporal's standard environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
@@ -69,19 +86,29 @@ export class GiftflowClient {
         parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })),
       );
     }
-    const fingerprint = inputFingerprint(parsed.data);
     const workflowId = orderWorkflowId(request.provider, request.orderRef);
+    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input: parsed.data });
+    return handle as GiftOrderHandle<P>;
+  }
+
+  /**
+   * Starts a workflow keyed by the caller's reference, or attaches to the one already started
+   * under it with the same (validated) input; a different input raises GiftOrderConflictError.
+   */
+  async startOnce(start: { workflowType: string; taskQueue: string; workflowId: string; provider: Provider; ref: string; input: unknown }): Promise<WorkflowHandle> {
+    const { workflowId, provider } = start;
+    const fingerprint = inputFingerprint(start.input);
     try {
-      await this.temporal.workflow.start(orderType.workflowType, {
+      await this.temporal.workflow.start(start.workflowType, {
         workflowId,
-        taskQueue: orderType.taskQueue,
-        args: [parsed.data],
+        taskQueue: start.taskQueue,
+        args: [start.input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.provider, value: provider },
-          { key: SEARCH_ATTRIBUTES.orderRef, value: request.orderRef },
+          { key: SEARCH_ATTRIBUTES.orderRef, value: start.ref },
           { key: SEARCH_ATTRIBUTES.state, value: 'running' },
         ],
       });
@@ -92,8 +119,8 @@ export class GiftflowClient {
     // USE_EXISTING attaches silently to a running order, so compare fingerprints every time.
     const handle = this.temporal.workflow.getHandle(workflowId);
     const description = await handle.describe();
-    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, request.orderRef);
-    return handle as GiftOrderHandle<P>;
+    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, start.ref);
+    return handle;
   }
 
   /** The order's `status` query, with the live retry state of a step that is being retried. */
@@ -118,6 +145,76 @@ export class GiftflowClient {
   async cancelOrder(workflowId: string): Promise<void> {
     await this.temporal.workflow.getHandle(workflowId).cancel();
   }
+
+  /**
+   * Answers the `reconcile` Update of an order parked in `needs-reconciliation` and returns
+   * what the order does next. A wrong answer, or one for an order that waits for none, is
+   * refused with WorkflowUpdateFailedError and changes nothing.
+   */
+  async reconcileOrder(workflowId: string, answer: ReconcileAnswer): Promise<ReconcileReply> {
+    return this.temporal.workflow.getHandle(workflowId).executeUpdate(reconcileUpdate, { args: [answer] });
+  }
+
+  /**
+   * The most recent orders (newest first) by a visibility query on the search attributes.
+   * Orders waiting for reconciliation also carry their `lastError`, which says what to check.
+   */
+  async listOrders(filter: { state?: OrderState; provider?: Provider; limit?: number } = {}): Promise<OrderSummary[]> {
+    if (filter.state !== undefined && !ORDER_STATES.includes(filter.state)) throw new RangeError(`unknown order state '${filter.state}'; states: ${ORDER_STATES.join(', ')}`);
+    if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider)) throw new UnknownProviderError(filter.provider, PROVIDERS);
+    const conditions = [
+      `${SEARCH_ATTRIBUTES.provider.name} ${filter.provider ? `= '${filter.provider}'` : 'IS NOT NULL'}`,
+      ...(filter.state ? [`${SEARCH_ATTRIBUTES.state.name} = '${filter.state}'`] : []),
+    ];
+    const limit = filter.limit ?? 100;
+    const orders: OrderSummary[] = [];
+    for await (const info of this.temporal.workflow.list({ query: conditions.join(' AND '), pageSize: Math.min(limit, 1000) })) {
+      const state = info.typedSearchAttributes.get(SEARCH_ATTRIBUTES.state) ?? null;
+      orders.push({
+        workflowId: info.workflowId,
+        provider: info.typedSearchAttributes.get(SEARCH_ATTRIBUTES.provider) ?? null,
+        orderRef: info.typedSearchAttributes.get(SEARCH_ATTRIBUTES.orderRef) ?? null,
+        state,
+        workflowStatus: info.status.name,
+        startTime: info.startTime,
+        lastError: null,
+      });
+      if (orders.length >= limit) break;
+    }
+    // Only parked orders are open and few, so their status query is cheap; it says what to check.
+    await Promise.all(
+      orders
+        .filter((order) => order.state === 'needs-reconciliation')
+        .map(async (order) => {
+          order.lastError = await this.temporal.workflow
+            .getHandle(order.workflowId)
+            .query(statusQuery)
+            .then((status) => status.lastError, () => null);
+        }),
+    );
+    return orders;
+  }
+}
+
+/** Every order state, for checking a filter before it goes into a visibility query. */
+export const ORDER_STATES = Object.keys({
+  running: true,
+  'needs-reconciliation': true,
+  completed: true,
+  failed: true,
+  cancelled: true,
+} satisfies Record<OrderState, true>) as OrderState[];
+
+/** One row of {@link GiftflowClient.listOrders}. */
+export interface OrderSummary {
+  workflowId: string;
+  provider: string | null;
+  orderRef: string | null;
+  state: string | null;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, ... */
+  workflowStatus: string;
+  startTime: Date;
+  lastError: string | null;
 }
 
 /** SHA-256 of the canonical JSON (keys sorted) of a validated input. */

@@ -4,7 +4,7 @@
  * so it must stay free of Node APIs.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 /** One task queue per provider, so each can be scaled, paused or rate-limited on its own. */
 export const TASK_QUEUES = {
@@ -51,6 +51,21 @@ export interface OrderStatus<Ids extends object = Record<string, string>, Result
 }
 
 export const statusQuery = defineQuery<OrderStatus>('status');
+
+/**
+ * The operator's answer for a step parked in `needs-reconciliation`: `created` with the
+ * provider's reference fields (each provider names and validates its own), or `not-created`
+ * to send the step again with the same provider-facing IDs.
+ */
+export type ReconcileAnswer = { outcome: 'created'; [field: string]: unknown } | { outcome: 'not-created' };
+
+/** What the workflow does with an accepted answer, in words for the operator. */
+export interface ReconcileReply {
+  accepted: ReconcileAnswer['outcome'];
+  next: string;
+}
+
+export const reconcileUpdate = defineUpdate<ReconcileReply, [ReconcileAnswer]>('reconcile');
 
 /** Memo key holding the fingerprint of the canonical input a workflow was started with. */
 export const INPUT_FINGERPRINT_MEMO = 'giftflowInputFingerprint';

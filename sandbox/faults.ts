@@ -18,6 +18,8 @@ export const faultSpecSchema = z.strictObject(
     body: z.unknown().optional(),
     retryAfter: z.number().min(0).optional(),
     delayMs: z.number().int().min(0).optional(),
+    /** For `delay`: hold the request before the provider handles it (default), or hold the answer after it did. */
+    delayPhase: z.enum(['before', 'after']).default('before'),
     times: z.number().int().min(0).default(1),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'body: must be a JSON object' : undefined) },
@@ -134,7 +136,7 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
       requests.record({ method: request.method, path, status: tracking.status, ...(fault && { fault: fault.kind }) }),
     );
 
-    if (fault?.kind === 'delay') await sleep(fault.delayMs);
+    if (fault?.kind === 'delay' && fault.delayPhase === 'before') await sleep(fault.delayMs);
     if (fault?.kind === 'reset') {
       reply.hijack();
       request.raw.socket.resetAndDestroy();
@@ -153,6 +155,8 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
     // The operation has run; killing the socket before the head is written leaves the
     // client with a socket error and no way to know that it did.
     if (tracking.fault?.kind === 'drop-response') request.raw.socket.resetAndDestroy();
+    // The operation has run and its answer waits: a client that dies meanwhile never learns it landed.
+    if (tracking.fault?.kind === 'delay' && tracking.fault.delayPhase === 'after') await sleep(tracking.fault.delayMs ?? 0);
     return payload;
   });
 }

@@ -3,12 +3,20 @@
  * prefix, plus /__sandbox control routes (ledger, request log, faults, reset).
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { SandboxClock } from './clock';
+import { createCpExtenderSandbox } from './cpextender';
 import { CONTROL_PREFIX, FaultRegistry, RequestLog, installFaultHooks, parseFaultSpec } from './faults';
 import { createFlexyboxSandbox } from './flexybox';
+import { createPaywaySandbox } from './payway';
+import { createSmartGiftSandbox, type RateLimit } from './smartgift';
 
 /** Options for {@link createSandboxServer}; tokens default to the environment, then dev tokens. */
 export interface SandboxOptions {
-  tokens?: { flexybox?: string };
+  tokens?: { flexybox?: string; cpextender?: string; smartgift?: string };
+  /** Smart Gift's rate limit per secret key (default: the documented 60 requests per minute). */
+  smartgiftRateLimit?: RateLimit;
+  /** CP Extender's "Max GiftCard Count per batch" setting for pool reservations (default 500). */
+  cpextenderPoolBatchMax?: number;
   logger?: boolean;
 }
 
@@ -32,14 +40,29 @@ export interface SandboxProvider {
 /** Builds the sandbox server without listening; the caller listens and closes it. */
 export function createSandboxServer(options: SandboxOptions = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false });
+  const clock = new SandboxClock();
   const providers: SandboxProvider[] = [
     createFlexyboxSandbox({ token: options.tokens?.flexybox ?? process.env.FLEXYBOX_TOKEN ?? 'flexybox-dev-token' }),
+    createPaywaySandbox({
+      clientId: process.env.PAYWAY_CLIENT_ID ?? 'giftflow-dev',
+      clientSecret: process.env.PAYWAY_CLIENT_SECRET ?? 'payway-dev-secret',
+      clock,
+    }),
+    createCpExtenderSandbox({
+      token: options.tokens?.cpextender ?? process.env.CPEXTENDER_TOKEN ?? 'cpextender-dev-token',
+      clock,
+      poolBatchMax: options.cpextenderPoolBatchMax ?? 500,
+    }),
+    createSmartGiftSandbox({
+      secretKey: options.tokens?.smartgift ?? process.env.SMARTGIFT_SECRET_KEY ?? 'sk_sandbox_dev',
+      rateLimit: options.smartgiftRateLimit,
+    }),
   ];
   const faults = new FaultRegistry();
   const requests = new RequestLog();
 
   installFaultHooks(app, faults, requests);
-  registerControlRoutes(app, { providers, faults, requests });
+  registerControlRoutes(app, { providers, faults, requests, clock });
   for (const provider of providers) {
     void app.register(async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
@@ -53,7 +76,7 @@ export function createSandboxServer(options: SandboxOptions = {}): FastifyInstan
 
 function registerControlRoutes(
   app: FastifyInstance,
-  { providers, faults, requests }: { providers: SandboxProvider[]; faults: FaultRegistry; requests: RequestLog },
+  { providers, faults, requests, clock }: { providers: SandboxProvider[]; faults: FaultRegistry; requests: RequestLog; clock: SandboxClock },
 ): void {
   app.get(`${CONTROL_PREFIX}/ledger`, async () =>
     Object.fromEntries(providers.map((provider) => [provider.name, provider.ledger()])),
@@ -71,8 +94,20 @@ function registerControlRoutes(
 
   app.delete(`${CONTROL_PREFIX}/faults`, async () => ({ cleared: faults.clear() }));
 
+  app.get(`${CONTROL_PREFIX}/clock`, async () => clock.state());
+
+  app.post(`${CONTROL_PREFIX}/clock`, async (request, reply) => {
+    const advanceMs = (request.body as { advanceMs?: unknown } | undefined)?.advanceMs;
+    if (typeof advanceMs !== 'number' || !Number.isInteger(advanceMs) || advanceMs < 0) {
+      return reply.code(400).send({ error: 'advanceMs: must be a whole number of milliseconds, at least 0' });
+    }
+    clock.advance(advanceMs);
+    return clock.state();
+  });
+
   app.post(`${CONTROL_PREFIX}/reset`, async () => {
     for (const provider of providers) provider.reset();
+    clock.reset();
     faults.clear();
     requests.clear();
     return { reset: true };

@@ -13,6 +13,8 @@ export interface DevServerOptions {
   cli: string;
   /** undefined = in-memory */
   dbFile?: string;
+  /** With a dbFile: WAL journal and normal sync (default true); false keeps SQLite's defaults. */
+  sqliteWal?: boolean;
   /** default 7233; 0 = pick a free port */
   port?: number;
   /** default port + 1000; 0, or undefined with port 0, = pick a free port */
@@ -55,7 +57,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const args = ['server', 'start-dev', '--ip', HOST, '--port', `${port}`, '--ui-port', `${uiPort}`];
   if (opts.dbFile) {
-    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push('--db-filename', opts.dbFile);
+    // WAL with normal sync: SQLite's defaults fsync every commit, which dominates a busy dev server (see README, bench).
+    if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   args.push('--log-level', 'warn', '--namespace', namespace);
@@ -166,7 +170,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

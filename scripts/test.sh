@@ -2,5 +2,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/ensure-deps.sh
+bash scripts/ensure-chromium.sh
 npx tsc --noEmit
 npx jest "$@"

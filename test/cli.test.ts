@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ORDER_TYPES } from '../client/orders';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
 import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
@@ -66,7 +67,7 @@ describe('giftflow CLI', () => {
   it.each([
     ['bad JSON', (ref) => ['order', 'flexybox', '--ref', ref, '--input', inputFile('bad.json', '{ "customer": ')], 2, /^giftflow: --input file .*bad\.json is not valid JSON: /],
     ['a missing file', (ref) => ['order', 'flexybox', '--ref', ref, '--input', path.join(dir, 'nope.json')], 2, /^giftflow: cannot read --input file .*nope\.json: ENOENT$/],
-    ['an unknown provider', (ref) => ['order', 'giftbox', '--ref', ref, '--input', inputFile('o.json', flexyboxOrder())], 1, /^giftflow: unknown provider 'giftbox'; known providers: flexybox$/],
+    ['an unknown provider', (ref) => ['order', 'giftbox', '--ref', ref, '--input', inputFile('o.json', flexyboxOrder())], 1, new RegExp(`^giftflow: unknown provider 'giftbox'; known providers: ${Object.keys(ORDER_TYPES).join(', ')}$`)],
     [
       'a missing field',
       (ref) => ['order', 'flexybox', '--ref', ref, '--input', inputFile('m.json', { ...flexyboxOrder(), customer: { fullName: 'No Mail' } })],

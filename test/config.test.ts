@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
 
 describe('configuration', () => {
@@ -22,6 +25,15 @@ describe('configuration', () => {
     expect(message).toContain('GIFTFLOW_HTTP_CONNECT_TIMEOUT_MS: must be a number of milliseconds');
     expect(message).toContain('FLEXYBOX_TOKEN: must not be empty');
     expect(message).not.toContain('hunter2');
+  });
+
+  it('reads a variable from the file named by <NAME>_FILE, and names that variable when it cannot', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-config-'));
+    writeFileSync(path.join(dir, 'token'), 'token-from-file\n');
+    const config = loadConfig({ FLEXYBOX_TOKEN_FILE: path.join(dir, 'token') });
+    expect(config.flexybox.token).toBe('token-from-file');
+    expect(config.secrets).toContain('token-from-file');
+    expect(() => loadConfig({ FLEXYBOX_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/FLEXYBOX_TOKEN_FILE: cannot read .*missing \(ENOENT\)/);
   });
 
   it('reads the Temporal connection by Temporal conventions', () => {

@@ -58,6 +58,8 @@ describe('Flexybox order survives a worker crash', () => {
     const first = await startWorker();
     const handle = await giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(sandbox, orderRef)).customers.length === 1);
+    // Kill once Temporal has recorded the upsert (the sales order is being held), not merely once it landed.
+    await waitFor('the sales order to be in flight', async () => (await giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
     await first.kill();
 
     await startWorker();

@@ -23,5 +23,6 @@ export default async function globalSetup(): Promise<void> {
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'giftflow-temporal-')), 'temporal.log');
   const server = await startDevServer({ cli, port: 0, logFile });
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
+  process.env.TEMPORAL_TEST_UI_URL = server.uiUrl;
   globalThis.__giftflowStopTemporal = server.stop;
 }

@@ -19,3 +19,14 @@ export const PROVIDER_CALL: ActivityOptions = {
     nonRetryableErrorTypes: [FAILURE_TYPES.rejected],
   },
 };
+
+/**
+ * One call that must never be repeated blindly (the provider cannot deduplicate it): a
+ * single attempt, so a timeout after a crashed worker is not resent by the server; the
+ * workflow decides from the failure whether sending again is safe.
+ */
+export const PROVIDER_CALL_ONCE: ActivityOptions = {
+  startToCloseTimeout: PROVIDER_CALL.startToCloseTimeout,
+  heartbeatTimeout: PROVIDER_CALL.heartbeatTimeout,
+  retry: { maximumAttempts: 1 },
+};

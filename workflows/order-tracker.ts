@@ -21,6 +21,10 @@ export class OrderTracker<Ids extends object, Result> {
     return this.status.step;
   }
 
+  get state(): OrderState {
+    return this.status.state;
+  }
+
   /** Runs one step: records it as current, its attempt count on success, its error on failure. */
   async step<T extends { attempt: number }>(name: string, run: () => Promise<T>): Promise<T> {
     this.status.step = name;
@@ -32,6 +36,25 @@ export class OrderTracker<Ids extends object, Result> {
       if (!isCancellation(error)) this.status.lastError = describeFailure(error);
       throw error;
     }
+  }
+
+  /**
+   * Parks the order for an operator: the current step's outcome is unknown. `what` says
+   * what is known and what to check; it is shown as `lastError` until the answer comes.
+   */
+  needsReconciliation(what: string): void {
+    this.status.lastError = what;
+    this.setState('needs-reconciliation');
+    log.warn('order needs reconciliation', { step: this.status.step, providerIds: this.status.providerIds });
+  }
+
+  /**
+   * The operator answered: the question in `lastError` is gone and the order runs on (to
+   * completion, or to send the step again).
+   */
+  resume(): void {
+    this.status.lastError = null;
+    this.setState('running');
   }
 
   recordIds(ids: Partial<Ids>): void {

@@ -49,6 +49,9 @@ export class TestSandbox {
       FLEXYBOX_CRM_URL: `${this.url}/flexybox/crm/api/v2`,
       FLEXYBOX_POS_URL: `${this.url}/flexybox/pos/api/v1`,
       FLEXYBOX_API_URL: `${this.url}/flexybox/api/api/v2`,
+      PAYWAY_URL: `${this.url}/payway`,
+      CPEXTENDER_URL: `${this.url}/cpextender`,
+      SMARTGIFT_URL: `${this.url}/smartgift`,
     };
   }
 
@@ -70,6 +73,11 @@ export class TestSandbox {
 
   async clearFaults(): Promise<void> {
     await this.control('DELETE', '/faults');
+  }
+
+  /** Moves the sandbox's clock forward (e.g. past a reservation's expiry). */
+  async advanceClock(ms: number): Promise<void> {
+    await this.control('POST', '/clock', { advanceMs: ms });
   }
 
   async close(): Promise<void> {

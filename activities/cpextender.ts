@@ -1,0 +1,227 @@
+/**
+ * CP Extender activities: one per documented call (ReserveIds, Create, BalanceCheck,
+ * Certificate, Authorize, Authorize/Confirm, Authorize/Cancel). They describe requests;
+ * transport, auth and failure classification live in the shared HTTP layer.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { GiftflowConfig } from '../config';
+import { CPEXTENDER_REASONS, type StoredCertificate } from '../contracts/cpextender';
+import { FAILURE_TYPES } from '../contracts/shared';
+import { createArtifactStore, type ArtifactStore } from './artifact-store';
+import { currentAttempt, ProviderClient } from './http';
+
+const reserveResponse = z.looseObject({ GiftCards: z.array(z.string()) });
+const createResponse = z.looseObject({ GiftCard: z.looseObject({ Id: z.string() }) });
+const balanceResponse = z.looseObject({
+  GiftCard: z.looseObject({
+    Id: z.string(),
+    Type: z.string(),
+    Status: z.string(),
+    Balance: z.number(),
+    OpenAuthorizations: z.number(),
+    AvailableBalance: z.number(),
+    History: z
+      .array(
+        z.looseObject({
+          Activity: z.string(),
+          Date: z.string(),
+          Amount: z.number(),
+          Location: z.string().nullable(),
+          Document: z.string().nullable(),
+        }),
+      )
+      .default([]),
+  }),
+});
+const authorizeResponse = z.looseObject({ RequestId: z.string(), Type: z.string(), AuthorizedAmount: z.number(), AuthCode: z.string() });
+const noContent = z.undefined();
+
+/** A card as BalanceCheck shows it. */
+export interface CpExtenderCard {
+  id: string;
+  status: string;
+  balance: number;
+  openAuthorizations: number;
+  availableBalance: number;
+  history: { activity: string; date: string; amount: number; document: string | null }[];
+}
+
+/** Creates the CP Extender activities bound to one configuration (and artifact store). */
+export function createCpExtenderActivities(config: GiftflowConfig, artifacts: ArtifactStore = createArtifactStore(config)) {
+  const baseUrl = config.cpextender.url;
+  const cpextender = new ProviderClient({
+    provider: 'cpextender',
+    timeouts: config.http,
+    authHeaders: () => ({ authorization: `Bearer ${config.cpextender.token}` }),
+    credentialVariable: 'CPEXTENDER_TOKEN',
+    secrets: () => [config.cpextender.token],
+  });
+
+  return {
+    /** Reserves GiftCardIds: one temporary ID (`single`, expires after 1 h) or a pool batch (capped by the provider). */
+    async reserveCpExtenderIds(args: {
+      step: string;
+      requestType: 'single' | 'pool';
+      count?: number;
+      agency: string;
+      requestName?: string;
+    }): Promise<{ giftCardIds: string[]; attempt: number }> {
+      const { GiftCards } = await cpextender.call({
+        step: args.step,
+        method: 'POST',
+        baseUrl,
+        path: '/Giftcard/ReserveIds',
+        body: {
+          ...(args.requestName && { RequestName: args.requestName }),
+          RequestType: args.requestType,
+          ...(args.requestType === 'pool' && { PoolCount: args.count }),
+          Agency: args.agency,
+        },
+        response: reserveResponse,
+        // A lost reservation costs nothing: a single one expires, a pool batch is just not used.
+        idempotent: true,
+      });
+      return { giftCardIds: GiftCards, attempt: currentAttempt() };
+    },
+
+    /**
+     * Creates the card under a reserved GiftCardId. CP Extender answers a repeat with
+     * "GiftcardId Already Exists", which makes the call safe to retry: that answer is
+     * returned as `already-exists` for the workflow to confirm with BalanceCheck.
+     */
+    async createCpExtenderGiftCard(args: {
+      giftCardId: string;
+      customerNumber: string;
+      giftCardCode: string;
+      giftCardValue: number;
+      saleId?: string;
+      pointsToRedeem?: number;
+    }): Promise<{ outcome: 'created' | 'already-exists'; attempt: number }> {
+      try {
+        const { GiftCard } = await cpextender.call({
+          step: 'createGiftCard',
+          method: 'POST',
+          baseUrl,
+          path: '/Giftcard/Create',
+          body: {
+            CustomerNumber: args.customerNumber,
+            GiftCardId: args.giftCardId,
+            GiftCardCode: args.giftCardCode,
+            GiftCardValue: args.giftCardValue,
+            ...(args.saleId !== undefined && { SaleId: args.saleId }),
+            ...(args.pointsToRedeem !== undefined && { PointsToRedeem: String(args.pointsToRedeem) }),
+          },
+          response: createResponse,
+          idempotent: true,
+        });
+        if (GiftCard.Id !== args.giftCardId) {
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPES.rejected,
+            message: `cpextender step 'createGiftCard': CP Extender issued card ${GiftCard.Id} instead of the reserved GiftCardId ${args.giftCardId}; check both cards at CP Extender`,
+            nonRetryable: true,
+          });
+        }
+        return { outcome: 'created', attempt: currentAttempt() };
+      } catch (error) {
+        if (isProviderReason(error, CPEXTENDER_REASONS.alreadyExists)) return { outcome: 'already-exists', attempt: currentAttempt() };
+        throw error;
+      }
+    },
+
+    /** Reads a card's status, balances and history. */
+    async checkCpExtenderBalance(args: { step: string; giftCardId: string }): Promise<{ card: CpExtenderCard; attempt: number }> {
+      const { GiftCard: card } = await cpextender.call({
+        step: args.step,
+        method: 'GET',
+        baseUrl,
+        path: '/Giftcard/{id}/BalanceCheck',
+        params: { id: args.giftCardId },
+        response: balanceResponse,
+        idempotent: true,
+      });
+      return {
+        card: {
+          id: card.Id,
+          status: card.Status,
+          balance: card.Balance,
+          openAuthorizations: card.OpenAuthorizations,
+          availableBalance: card.AvailableBalance,
+          history: card.History.map((entry) => ({ activity: entry.Activity, date: entry.Date, amount: entry.Amount, document: entry.Document })),
+        },
+        attempt: currentAttempt(),
+      };
+    },
+
+    /** Fetches the card's certificate (JPEG) and stores it; returns the reference, never the bytes. */
+    async storeCpExtenderCertificate(args: { giftCardId: string }): Promise<{ certificate: StoredCertificate; attempt: number }> {
+      const request = { step: 'storeCertificate', method: 'GET', baseUrl, path: '/Giftcard/{id}/Certificate', params: { id: args.giftCardId }, idempotent: true } as const;
+      const { bytes, contentType } = await cpextender.callForBytes(request, 'image/jpeg');
+      const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+      if (!contentType.startsWith('image/jpeg') || !isJpeg) {
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.ambiguous,
+          message: `cpextender step 'storeCertificate' (GET ${request.path}) answered '${contentType}' (${bytes.length} bytes), not a JPEG image`,
+          nonRetryable: false,
+        });
+      }
+      const certificate = await artifacts.put(`cpextender/${args.giftCardId}.jpg`, bytes, 'image/jpeg');
+      return { certificate, attempt: currentAttempt() };
+    },
+
+    /** Holds an amount (or points) on the card. Not deduplicated by CP Extender: never retried blindly. */
+    async authorizeCpExtender(args: {
+      giftCardId: string;
+      saleId: string;
+      amount?: number;
+      points?: number;
+    }): Promise<{ authCode: string; requestId: string; authorizedAmount: number; attempt: number }> {
+      const response = await cpextender.call({
+        step: 'authorize',
+        method: 'POST',
+        baseUrl,
+        path: '/Giftcard/Authorize',
+        body: {
+          Type: 'giftcard',
+          Ref: args.giftCardId,
+          SaleId: args.saleId,
+          ...(args.amount !== undefined ? { RequestedAmount: args.amount } : { RequestedPoints: args.points }),
+        },
+        response: authorizeResponse,
+        idempotent: false,
+      });
+      return { authCode: response.AuthCode, requestId: response.RequestId, authorizedAmount: response.AuthorizedAmount, attempt: currentAttempt() };
+    },
+
+    /** Confirms (captures) a held amount; a repeat of the same AuthCode is a no-op. */
+    async confirmCpExtenderAuthorization(args: { giftCardId: string; authCode: string }): Promise<{ attempt: number }> {
+      await closeAuthorization('confirm', '/Authorize/Confirm', args);
+      return { attempt: currentAttempt() };
+    },
+
+    /** Releases a held amount; a repeat of the same AuthCode is a no-op. */
+    async cancelCpExtenderAuthorization(args: { giftCardId: string; authCode: string }): Promise<{ attempt: number }> {
+      await closeAuthorization('cancel', '/Authorize/Cancel', args);
+      return { attempt: currentAttempt() };
+    },
+  };
+
+  function closeAuthorization(step: string, path: string, args: { giftCardId: string; authCode: string }) {
+    return cpextender.call({
+      step,
+      method: 'POST',
+      baseUrl,
+      path,
+      body: { Ref: args.giftCardId, AuthCode: args.authCode },
+      response: noContent,
+      idempotent: true,
+    });
+  }
+}
+
+/** True when `error` is the HTTP layer's rejection carrying exactly the provider's `reason`. */
+function isProviderReason(error: unknown, reason: string): boolean {
+  return error instanceof ApplicationFailure && error.type === FAILURE_TYPES.rejected && error.message.endsWith(`: ${reason}`);
+}
+
+export type CpExtenderActivities = ReturnType<typeof createCpExtenderActivities>;

@@ -1,0 +1,100 @@
+/**
+ * Payway (Tulo) activities: create_gift_order with a token without identity, obtained with
+ * the OAuth client-credentials grant and cached in the worker process. The token and the
+ * client secret stay inside this module: they are never returned, logged or put in errors.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { GiftflowConfig } from '../config';
+import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, type PaywayOrder } from '../contracts/payway';
+import { FAILURE_TYPES } from '../contracts/shared';
+import { ProviderClient } from './http';
+import { TokenCache } from './token-cache';
+
+const tokenResponse = z.looseObject({ access_token: z.string().min(1), expires_in: z.number().positive() });
+const createResponse = z.looseObject({ id: z.string(), order_id: z.string(), payment_id: z.string().nullish() });
+
+const CREDENTIALS = 'PAYWAY_CLIENT_ID and PAYWAY_CLIENT_SECRET';
+
+/** Payway's documented limits, added to its refusal so the caller knows what to change. */
+const LIMITS = [
+  {
+    match: /payment method/i,
+    explain: 'Payway creates gift orders only with the payment methods invoice and free, and the period_id decides the method: choose an invoice or free period',
+  },
+  {
+    match: /sold as a gift|gift rules/i,
+    explain: 'Payway creates gift orders only on campaigns configured to be sold as gifts (campaign gift rules): choose such a product_code or ask Payway to configure it',
+  },
+];
+
+/** Creates the Payway activities bound to one configuration; the token cache lives as long as they do. */
+export function createPaywayActivities(config: GiftflowConfig) {
+  const { url, clientId, clientSecret } = config.payway;
+  const tokenUrl = new URL(config.payway.tokenUrl);
+  const secrets = (): string[] => [clientSecret, tokens.current() ?? ''];
+
+  const tokenClient = new ProviderClient({
+    provider: 'payway',
+    timeouts: config.http,
+    authHeaders: () => ({}),
+    credentialVariable: CREDENTIALS,
+    secrets,
+  });
+  const tokens: TokenCache = new TokenCache(async () => {
+    const issued = await tokenClient.call({
+      step: 'obtainToken',
+      method: 'POST',
+      baseUrl: tokenUrl.origin,
+      path: tokenUrl.pathname,
+      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: PAYWAY_WRITE_SCOPE },
+      response: tokenResponse,
+      idempotent: true,
+    });
+    return { accessToken: issued.access_token, expiresInSeconds: issued.expires_in };
+  });
+  const payway = new ProviderClient({
+    provider: 'payway',
+    timeouts: config.http,
+    authHeaders: async () => ({ authorization: `Bearer ${await tokens.get()}` }),
+    // A 401 means Payway refused the token before doing anything, so sending once more is safe.
+    refreshCredentials: async () => {
+      tokens.invalidate();
+      return true;
+    },
+    credentialVariable: CREDENTIALS,
+    secrets,
+  });
+
+  return {
+    /**
+     * Sends create_gift_order once. Payway does not deduplicate it, so every failure is
+     * final here (the workflow runs this activity with a single attempt and decides).
+     */
+    async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string }): Promise<{ id: string; orderId: string; paymentId: string | null }> {
+      try {
+        const created = await payway.call({
+          step: 'createGiftOrder',
+          method: 'POST',
+          baseUrl: url,
+          path: PAYWAY_PATHS.createGiftOrder,
+          body: { ...args.order, merchant_reference: args.merchantReference },
+          response: createResponse,
+          idempotent: false,
+        });
+        return { id: created.id, orderId: created.order_id, paymentId: created.payment_id ?? null };
+      } catch (error) {
+        throw explainLimits(error);
+      }
+    },
+  };
+}
+
+function explainLimits(error: unknown): unknown {
+  if (!(error instanceof ApplicationFailure) || error.type !== FAILURE_TYPES.rejected) return error;
+  const limit = LIMITS.find(({ match }) => match.test(error.message));
+  if (!limit) return error;
+  return ApplicationFailure.create({ type: error.type, message: `${error.message}. ${limit.explain}`, nonRetryable: true, details: error.details ?? undefined });
+}
+
+export type PaywayActivities = ReturnType<typeof createPaywayActivities>;

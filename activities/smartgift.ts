@@ -1,0 +1,141 @@
+/**
+ * Smart Gift activities: the payment-method look-up and POST /pos-sale. They describe
+ * requests; transport, the Smart-Auth header and failure classification live in the
+ * shared HTTP layer.
+ */
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { GiftflowConfig } from '../config';
+import { FAILURE_TYPES } from '../contracts/shared';
+import { DERIVED_CODE_LENGTH, type SmartGiftOrder } from '../contracts/smartgift';
+import { currentAttempt, ProviderClient } from './http';
+
+const paymentMethodsResponse = z.looseObject({ data: z.array(z.looseObject({ id: z.number(), name: z.string() })) });
+const posSaleResponse = z.looseObject({ order_reference: z.string().min(1), voucher_codes: z.array(z.string()) });
+const validationErrors = z.looseObject({ errors: z.record(z.string(), z.array(z.string())) });
+
+interface PlacedOrder {
+  orderReference: string | null;
+  voucherCodes: string[];
+  recovered: boolean;
+}
+
+/**
+ * The voucher code for a workflow-derived seed: DERIVED_CODE_LENGTH uppercase base-36
+ * characters of HMAC-SHA256(secret, seed). The same seed always gives the same code, so a
+ * repeated POST collides with its first attempt; without the secret nobody can compute the
+ * code of someone else's order. Changing SMARTGIFT_CODE_SECRET while orders are in flight
+ * would change their codes and could place them twice: rotate it only when none are open.
+ */
+export function smartGiftVoucherCode(seed: string, secret: string): string {
+  const digest = createHmac('sha256', secret).update(seed).digest();
+  return (digest.readBigUInt64BE(0) >> 4n).toString(36).toUpperCase().padStart(DERIVED_CODE_LENGTH, '0').slice(-DERIVED_CODE_LENGTH);
+}
+
+/** Creates the Smart Gift activities bound to one configuration. */
+export function createSmartGiftActivities(config: GiftflowConfig) {
+  const smartgift = new ProviderClient({
+    provider: 'smartgift',
+    timeouts: config.http,
+    authHeaders: () => ({ 'smart-auth': config.smartgift.secretKey }),
+    credentialVariable: 'SMARTGIFT_SECRET_KEY',
+    secrets: () => [config.smartgift.secretKey],
+  });
+
+  return {
+    /** Lists Smart Gift's payment methods and checks that the order's one is among them. */
+    async checkSmartGiftPaymentMethod(paymentMethod: number): Promise<{ paymentMethodName: string; attempt: number }> {
+      const { data: methods } = await smartgift.call({
+        step: 'checkPaymentMethod',
+        method: 'GET',
+        baseUrl: config.smartgift.url,
+        path: '/payment-methods',
+        response: paymentMethodsResponse,
+        idempotent: true,
+      });
+      const match = methods.find((method) => method.id === paymentMethod);
+      if (!match) {
+        throw ApplicationFailure.create({
+          type: FAILURE_TYPES.rejected,
+          message: `smartgift step 'checkPaymentMethod': payment_method ${paymentMethod} is not one of Smart Gift's payment methods. Choices: ${methods
+            .map((method) => `${method.name} (${method.id})`)
+            .join(', ')}`,
+          nonRetryable: true,
+        });
+      }
+      return { paymentMethodName: match.name, attempt: currentAttempt() };
+    },
+
+    /**
+     * Sends the order with a code on every item. When Smart Gift answers that all of those
+     * codes are taken and one of them was derived from this order's workflow ID, an earlier
+     * attempt placed the order: it is reported as recovered instead of failed.
+     */
+    async placeSmartGiftOrder(args: {
+      order: SmartGiftOrder;
+      orderId: string;
+      /** Per item: the seed of its derived code, or null when the caller fixed the code. */
+      codeSeeds: (string | null)[];
+    }): Promise<PlacedOrder & { attempt: number }> {
+      const { order, orderId, codeSeeds } = args;
+      const voucherCodes = order.items.map((item, index) => item.code ?? smartGiftVoucherCode(codeSeeds[index]!, config.smartgift.codeSecret));
+      const derivedCodes = codeSeeds.filter((seed) => seed !== null);
+      const placed = await smartgift.call<PlacedOrder>({
+        step: 'placeOrder',
+        method: 'POST',
+        baseUrl: config.smartgift.url,
+        path: '/pos-sale',
+        body: {
+          items: order.items.map((item, index) => ({ ...withoutNulls(item), code: voucherCodes[index] })),
+          customer: withoutNulls(order.customer),
+          delivery: withoutNulls(order.delivery),
+          payment_method: order.payment_method,
+          order_id: orderId,
+        },
+        response: posSaleResponse.transform((answer) => ({ orderReference: answer.order_reference, voucherCodes: answer.voucher_codes, recovered: false })),
+        // POST /pos-sale has no idempotency key and Smart Gift may rewrite order_id, so a
+        // blind repeat would normally risk a second order. Repeating after an ambiguous
+        // outcome (timeout, reset, 5xx) is safe here ONLY because every item carries a fixed
+        // code: if the first request landed, the repeat collides on those codes and is
+        // refused with 422, which `recover` below turns into "placed". Never send an item
+        // without a code from this activity.
+        idempotent: true,
+        recover: (status, body) => {
+          const parsed = validationErrors.safeParse(body);
+          if (status !== 422 || !parsed.success) return undefined;
+          const taken = takenItems(parsed.data.errors);
+          if (!voucherCodes.every((_, index) => taken.has(index))) return undefined;
+          // A derived code is unique to this workflow, so finding all our codes taken means
+          // our own earlier attempt placed them. With caller-fixed codes only, another order
+          // may hold them: refuse, and say what an operator has to check.
+          if (derivedCodes.length > 0) return { orderReference: null, voucherCodes, recovered: true };
+          if (currentAttempt() === 1) return undefined;
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPES.rejected,
+            message: `smartgift step 'placeOrder' (POST /pos-sale): every voucher code is already taken (${voucherCodes.join(', ')}); all were fixed by the caller, so giftflow cannot tell whether an earlier attempt of this order, whose answer was lost, placed them or another order holds them. Look the codes up in Smart Gift`,
+            nonRetryable: true,
+          });
+        },
+      });
+      return { ...placed, attempt: currentAttempt() };
+    },
+  };
+}
+
+export type SmartGiftActivities = ReturnType<typeof createSmartGiftActivities>;
+
+/** Item indexes whose code Smart Gift reports as taken (Laravel's unique rule: "... has already been taken."). */
+function takenItems(errors: Record<string, string[]>): Set<number> {
+  const taken = new Set<number>();
+  for (const [field, messages] of Object.entries(errors)) {
+    const item = /^items\.(\d+)\.code$/.exec(field);
+    if (item && messages.some((message) => /already been taken/i.test(message))) taken.add(Number(item[1]));
+  }
+  return taken;
+}
+
+/** The documented body omits optional fields rather than sending null. */
+function withoutNulls<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,107 @@
+/**
+ * The CP Extender commands of the `giftflow` CLI: `redeem`, `confirm`, `release`,
+ * `reserve-pool` and `certificate`. cli.ts parses the arguments and dispatches here; each
+ * command returns what cli.ts prints as JSON.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GiftflowClient } from '.';
+import { inputFingerprint } from '.';
+import { UsageError } from './cli-operations';
+
+export const CPEXTENDER_HELP = `  giftflow redeem cpextender --card <giftCardId> (--amount <n> | --points <n>) --ref <redemptionRef>
+                  [--sale-id <id>] [--hold-timeout <seconds>] [--auto-confirm] [--wait]
+      Hold an amount on a CP Extender card (two-phase redemption). Prints the workflow ID; the
+      hold waits for 'confirm' or 'release' (or is released after --hold-timeout, default 900).
+      With --auto-confirm it is confirmed at once; --wait prints the result when it ends.
+  giftflow confirm <workflowId>    Confirm a held redemption (the sale went through).
+  giftflow release <workflowId>    Release a held redemption (the sale was abandoned).
+  giftflow reserve-pool cpextender --count <n> --agency <agency> [--request-name <name>] [--ref <poolRef>]
+      Reserve GiftCardIds for a printed batch or a campaign; prints them when all are reserved.
+  giftflow certificate <workflowId> --out <card.jpg>
+      Write the stored certificate of an issued CP Extender card to a file.
+`;
+
+/** The parseArgs options these commands read. */
+export const CPEXTENDER_OPTIONS = {
+  card: { type: 'string' },
+  amount: { type: 'string' },
+  points: { type: 'string' },
+  'sale-id': { type: 'string' },
+  'hold-timeout': { type: 'string' },
+  'auto-confirm': { type: 'boolean' },
+  count: { type: 'string' },
+  agency: { type: 'string' },
+  'request-name': { type: 'string' },
+  out: { type: 'string', short: 'o' },
+} as const;
+
+type Options = { [K in keyof typeof CPEXTENDER_OPTIONS]?: (typeof CPEXTENDER_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string } & {
+  ref?: string;
+  wait?: boolean;
+};
+
+type Command = (giftflow: GiftflowClient, target: string | undefined, options: Options) => Promise<unknown>;
+
+export const CPEXTENDER_COMMANDS: Record<string, Command> = {
+  async redeem(giftflow, provider, options) {
+    requireCpExtender('redeem', provider);
+    if (!options.card) throw new UsageError('missing --card <giftCardId>');
+    if ((options.amount === undefined) === (options.points === undefined)) throw new UsageError('give exactly one of --amount <n> or --points <n>');
+    if (!options.ref) throw new UsageError('missing --ref <redemptionRef>: the sale or till reference that makes this redemption unique');
+    const handle = await giftflow.cpextender.redeem({
+      redemptionRef: options.ref,
+      input: {
+        giftCardId: options.card,
+        ...(options.amount !== undefined && { amount: number('--amount', options.amount) }),
+        ...(options.points !== undefined && { points: number('--points', options.points) }),
+        ...(options['sale-id'] && { saleId: options['sale-id'] }),
+        ...(options['hold-timeout'] && { holdTimeoutSeconds: number('--hold-timeout', options['hold-timeout']) }),
+        autoConfirm: options['auto-confirm'] ?? false,
+      },
+    });
+    const started = { workflowId: handle.workflowId, redemptionRef: options.ref };
+    return options.wait || options['auto-confirm'] ? { ...started, result: await handle.result() } : started;
+  },
+
+  async confirm(giftflow, workflowId) {
+    return { workflowId: requireTarget(workflowId), result: await giftflow.cpextender.confirmRedemption(workflowId!) };
+  },
+
+  async release(giftflow, workflowId) {
+    return { workflowId: requireTarget(workflowId), result: await giftflow.cpextender.releaseRedemption(workflowId!) };
+  },
+
+  async 'reserve-pool'(giftflow, provider, options) {
+    requireCpExtender('reserve-pool', provider);
+    if (!options.count || !options.agency) throw new UsageError('missing --count <n> or --agency <agency>');
+    const input = { count: number('--count', options.count), agency: options.agency, ...(options['request-name'] && { requestName: options['request-name'] }) };
+    const poolRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
+    const handle = await giftflow.cpextender.reservePool({ poolRef, input });
+    return { workflowId: handle.workflowId, poolRef, result: await handle.result() };
+  },
+
+  async certificate(giftflow, workflowId, options) {
+    requireTarget(workflowId);
+    if (!options.out) throw new UsageError('missing --out <file.jpg>');
+    const certificate = await giftflow.cpextender.getCertificate(workflowId!);
+    const out = path.resolve(options.out);
+    await writeFile(out, certificate.bytes);
+    return { workflowId, out, contentType: certificate.contentType, bytes: certificate.bytes.length, sha256: certificate.sha256 };
+  },
+};
+
+function requireCpExtender(command: string, provider: string | undefined): void {
+  if (provider !== 'cpextender') throw new UsageError(`${command} is available for cpextender only: giftflow ${command} cpextender ...`);
+}
+
+function requireTarget(workflowId: string | undefined): string {
+  if (!workflowId) throw new UsageError('missing <workflowId>; find it with the Web UI or `temporal workflow list`');
+  return workflowId;
+}
+
+function number(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got '${text}'`);
+  return value;
+}

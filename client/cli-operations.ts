@@ -1,0 +1,67 @@
+/**
+ * The operator commands of the `giftflow` CLI that find and unstick orders: `list` and
+ * `reconcile`. cli.ts parses the arguments and dispatches here.
+ */
+import { PROVIDERS, type OrderState, type Provider, type ReconcileAnswer, type ReconcileReply } from '../contracts/shared';
+import { ORDER_STATES, type GiftflowClient, type OrderSummary } from '.';
+
+/** A mistake in how the command was called: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+/** `giftflow list [--state S] [--provider P] [--limit N] [--json]`: an aligned table, or JSON. */
+export async function listOrders(
+  giftflow: GiftflowClient,
+  options: { state?: string; provider?: string; limit?: string; json?: boolean },
+  now = new Date(),
+): Promise<string> {
+  if (options.state !== undefined && !(ORDER_STATES as string[]).includes(options.state)) {
+    throw new UsageError(`unknown --state '${options.state}'; states: ${ORDER_STATES.join(', ')}`);
+  }
+  if (options.provider !== undefined && !(PROVIDERS as string[]).includes(options.provider)) {
+    throw new UsageError(`unknown --provider '${options.provider}'; providers: ${PROVIDERS.join(', ')}`);
+  }
+  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a whole number above 0');
+  const orders = await giftflow.listOrders({ state: options.state as OrderState, provider: options.provider as Provider, limit });
+  if (options.json) return `${JSON.stringify(orders, null, 2)}\n`;
+  if (orders.length === 0) return 'no orders match\n';
+  return table(
+    ['STATE', 'PROVIDER', 'ORDER REF', 'AGE', 'WORKFLOW ID', 'LAST ERROR'],
+    orders.map((order) => [order.state ?? '-', order.provider ?? '-', order.orderRef ?? '-', age(order, now), order.workflowId, order.lastError ?? '']),
+  );
+}
+
+/** `giftflow reconcile <workflowId> --created --order-id X [--payment-id Y]` or `--not-created`. */
+export async function reconcileOrder(
+  giftflow: GiftflowClient,
+  workflowId: string,
+  options: { created?: boolean; 'not-created'?: boolean; 'order-id'?: string; 'payment-id'?: string },
+): Promise<{ workflowId: string } & ReconcileReply> {
+  if (options.created === options['not-created']) {
+    throw new UsageError('say what the provider shows: --created --order-id <id> [--payment-id <id>], or --not-created');
+  }
+  let answer: ReconcileAnswer;
+  if (options.created) {
+    if (!options['order-id']) throw new UsageError('--created needs --order-id <the order ID the provider shows>');
+    answer = { outcome: 'created', orderId: options['order-id'], ...(options['payment-id'] && { paymentId: options['payment-id'] }) };
+  } else {
+    if (options['order-id'] || options['payment-id']) throw new UsageError('--not-created takes no --order-id or --payment-id');
+    answer = { outcome: 'not-created' };
+  }
+  return { workflowId, ...(await giftflow.reconcileOrder(workflowId, answer)) };
+}
+
+function age(order: OrderSummary, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - order.startTime.getTime()) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86400)}d`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  // The last column (the error text) is not padded, so a long message does not widen every line.
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return `${[header, ...rows].map(line).join('\n')}\n`;
+}

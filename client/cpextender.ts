@@ -1,0 +1,106 @@
+/**
+ * The CP Extender operations beyond issuing a card (which is an ordinary `startGiftOrder`):
+ * two-phase redemptions, ID pools, and reading an issued card's stored certificate.
+ *
+ *   const redemption = await giftflow.cpextender.redeem({ redemptionRef: 'pos-7-sale-311', input: { giftCardId, amount: 40 } });
+ *   const result = await giftflow.cpextender.confirmRedemption(redemption.workflowId);
+ */
+import { createHash } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { createArtifactStore, type ArtifactStore } from '../activities/artifact-store';
+import { loadConfig } from '../config';
+import {
+  cancelRedemptionUpdate,
+  confirmRedemptionUpdate,
+  CPEXTENDER_POOL_WORKFLOW_TYPE,
+  CPEXTENDER_REDEEM_WORKFLOW_TYPE,
+  CPEXTENDER_TASK_QUEUE,
+  cpExtenderPoolInputSchema,
+  cpExtenderRedeemInputSchema,
+  poolWorkflowId,
+  redemptionWorkflowId,
+  type CpExtenderIssueResult,
+  type CpExtenderPoolInput,
+  type CpExtenderPoolResult,
+  type CpExtenderRedeemInput,
+  type CpExtenderRedeemResult,
+} from '../contracts/cpextender';
+import { statusQuery } from '../contracts/shared';
+import { GiftOrderInputError } from './errors';
+import { ORDER_REF, type GiftflowClient } from '.';
+import type { z } from 'zod';
+
+export type RedemptionHandle = WorkflowHandle<(input: CpExtenderRedeemInput) => Promise<CpExtenderRedeemResult>>;
+export type PoolHandle = WorkflowHandle<(input: CpExtenderPoolInput) => Promise<CpExtenderPoolResult>>;
+
+/** A CP Extender operation was refused (no hold to confirm, no certificate yet, ...); the message says why. */
+export class CpExtenderOperationError extends Error {
+  override name = 'CpExtenderOperationError';
+}
+
+export class CpExtenderClient {
+  constructor(private readonly giftflow: GiftflowClient) {}
+
+  /** Starts (or attaches to) the redemption under the caller's reference; it holds the amount, then waits for confirm or release. */
+  async redeem(request: { redemptionRef: string; input: CpExtenderRedeemInput }): Promise<RedemptionHandle> {
+    const input = validate(cpExtenderRedeemInputSchema, request.redemptionRef, request.input);
+    const workflowId = redemptionWorkflowId(request.redemptionRef);
+    const start = { workflowType: CPEXTENDER_REDEEM_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
+    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input })) as RedemptionHandle;
+  }
+
+  /** Confirms the held amount (the sale went through) and returns the redemption's result. */
+  confirmRedemption(workflowId: string): Promise<CpExtenderRedeemResult> {
+    return this.decide(workflowId, 'confirm');
+  }
+
+  /** Releases the held amount (the sale was abandoned) and returns the redemption's result. */
+  releaseRedemption(workflowId: string): Promise<CpExtenderRedeemResult> {
+    return this.decide(workflowId, 'release');
+  }
+
+  /** Starts (or attaches to) a pool reservation of `count` GiftCardIds. */
+  async reservePool(request: { poolRef: string; input: CpExtenderPoolInput }): Promise<PoolHandle> {
+    const input = validate(cpExtenderPoolInputSchema, request.poolRef, request.input);
+    const start = { workflowType: CPEXTENDER_POOL_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
+    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input })) as PoolHandle;
+  }
+
+  /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */
+  async getCertificate(workflowId: string, store: ArtifactStore = createArtifactStore(loadConfig())): Promise<{ bytes: Buffer; contentType: string; sha256: string }> {
+    const status = await this.giftflow.temporal.workflow.getHandle(workflowId).query(statusQuery);
+    const certificate = (status.result as CpExtenderIssueResult | null)?.certificate;
+    if (!certificate) {
+      throw new CpExtenderOperationError(`order ${workflowId} has no certificate (state '${status.state}', step '${status.step}')`);
+    }
+    const { bytes, contentType } = await store.get(certificate.ref).catch((error: NodeJS.ErrnoException) => {
+      throw new CpExtenderOperationError(`certificate ${certificate.ref} of order ${workflowId} cannot be read: ${error.code ?? error.message}; check GIFTFLOW_ARTIFACTS_DIR`);
+    });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== certificate.sha256) {
+      throw new CpExtenderOperationError(`certificate ${certificate.ref} of order ${workflowId} does not match the SHA-256 recorded by the order`);
+    }
+    return { bytes, contentType, sha256 };
+  }
+
+  private async decide(workflowId: string, action: 'confirm' | 'release'): Promise<CpExtenderRedeemResult> {
+    const update = action === 'confirm' ? confirmRedemptionUpdate : cancelRedemptionUpdate;
+    try {
+      return await this.giftflow.temporal.workflow.getHandle(workflowId).executeUpdate(update);
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      throw new CpExtenderOperationError(`${action} refused by ${workflowId}: ${error.cause?.message ?? error.message}`);
+    }
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, ref: string, input: unknown): T {
+  if (typeof ref !== 'string' || !ORDER_REF.test(ref)) {
+    throw new GiftOrderInputError('cpextender', [{ field: 'ref', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' }]);
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new GiftOrderInputError('cpextender', parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })));
+  }
+  return parsed.data;
+}

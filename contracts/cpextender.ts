@@ -1,0 +1,191 @@
+/**
+ * CP Extender gift cards: issuing a card, redeeming it in two phases, reserving ID pools.
+ * Inputs, results, task queue, updates and the provider's reason texts the workflows act on.
+ * Shared by client, workflows and activities, so it must stay free of Node APIs.
+ */
+import { defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { TASK_QUEUES, type OrderStatus } from './shared';
+
+export const CPEXTENDER_TASK_QUEUE = TASK_QUEUES.cpextender;
+export const CPEXTENDER_ISSUE_WORKFLOW_TYPE = 'cpExtenderIssueGiftCard';
+export const CPEXTENDER_REDEEM_WORKFLOW_TYPE = 'cpExtenderRedeem';
+export const CPEXTENDER_POOL_WORKFLOW_TYPE = 'cpExtenderReservePool';
+
+/** The provider's documented reasons that change what the workflows do next. */
+export const CPEXTENDER_REASONS = {
+  alreadyExists: 'GiftcardId Already Exists',
+  notReserved: 'GiftcardId Not Reserved',
+} as const;
+
+const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
+const money = (what: string) =>
+  z.number({ error: `${what} is required` }).positive(`${what} must be greater than 0`).multipleOf(0.01, `${what} must have at most 2 decimals`);
+const points = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be greater than 0`);
+
+/** What a backend sends to issue one CP Extender gift card. */
+export const cpExtenderIssueInputSchema = z
+  .object({
+    customerNumber: text('customerNumber'),
+    giftCardCode: text('giftCardCode'),
+    giftCardValue: money('giftCardValue'),
+    /** The sale that paid for the card; derived from the workflow ID when absent (and no pointsToRedeem). */
+    saleId: text('saleId').optional(),
+    /** Loyalty points paying for the card instead of a sale. */
+    pointsToRedeem: points('pointsToRedeem').optional(),
+    agency: text('agency'),
+    requestName: text('requestName').optional(),
+    /** A GiftCardId reserved earlier (e.g. from a pool); otherwise one is reserved for this order. */
+    giftCardId: text('giftCardId').optional(),
+  })
+  .strict()
+  .refine((input) => input.saleId === undefined || input.pointsToRedeem === undefined, {
+    path: ['pointsToRedeem'],
+    error: 'give either saleId or pointsToRedeem, not both',
+  });
+
+export type CpExtenderIssueInput = z.input<typeof cpExtenderIssueInputSchema>;
+export type CpExtenderIssue = z.output<typeof cpExtenderIssueInputSchema>;
+
+/** Where the card's certificate is stored: never the bytes themselves. */
+export interface StoredCertificate {
+  ref: string;
+  contentType: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface CpExtenderIssueResult {
+  giftCardId: string;
+  /** Null when the card was paid with points. */
+  saleId: string | null;
+  balance: number;
+  certificate: StoredCertificate;
+  /** Set when a cancellation arrived once Create had started: the card exists and was finished. */
+  cancellationIgnored?: string;
+}
+
+export interface CpExtenderIssueIds {
+  giftCardId: string;
+  saleId: string;
+}
+
+export type CpExtenderIssueStatus = OrderStatus<CpExtenderIssueIds, CpExtenderIssueResult>;
+
+/** A two-phase redemption: authorize, hold, then confirm or cancel. */
+export const cpExtenderRedeemInputSchema = z
+  .object({
+    giftCardId: text('giftCardId'),
+    amount: money('amount').optional(),
+    points: points('points').optional(),
+    /** The point of sale's sale; derived from the workflow ID when absent. Must be unique per redemption. */
+    saleId: text('saleId').optional(),
+    /** Confirm as soon as the amount is held (a one-shot redemption). */
+    autoConfirm: z.boolean({ error: 'autoConfirm must be true or false' }).default(false),
+    /** How long the hold waits for `confirm` or `cancel` before it is cancelled. */
+    holdTimeoutSeconds: z
+      .number({ error: 'holdTimeoutSeconds must be a number' })
+      .int('holdTimeoutSeconds must be a whole number')
+      .min(1, 'holdTimeoutSeconds must be at least 1')
+      .max(7 * 24 * 3600, 'holdTimeoutSeconds must be at most 7 days')
+      .default(900),
+  })
+  .strict()
+  .refine((input) => (input.amount === undefined) !== (input.points === undefined), {
+    path: ['amount'],
+    error: 'give exactly one of amount or points',
+  });
+
+export type CpExtenderRedeemInput = z.input<typeof cpExtenderRedeemInputSchema>;
+export type CpExtenderRedeem = z.output<typeof cpExtenderRedeemInputSchema>;
+
+export type RedemptionOutcome = 'confirmed' | 'cancelled' | 'hold-expired' | 'released-on-cancellation';
+
+export interface CpExtenderRedeemResult {
+  giftCardId: string;
+  saleId: string;
+  authCode: string;
+  authorizedAmount: number;
+  outcome: RedemptionOutcome;
+  /** The card after the outcome (BalanceCheck). */
+  balance: number;
+  availableBalance: number;
+}
+
+export interface CpExtenderRedeemIds {
+  saleId: string;
+  authCode: string;
+  requestId: string;
+}
+
+export type CpExtenderRedeemStatus = OrderStatus<CpExtenderRedeemIds, CpExtenderRedeemResult>;
+
+/** Confirms the held amount (the sale went through); resolves once CP Extender has confirmed it. */
+export const confirmRedemptionUpdate = defineUpdate<CpExtenderRedeemResult>('confirm');
+/** Releases the held amount (the sale was abandoned); resolves once CP Extender has cancelled it. */
+export const cancelRedemptionUpdate = defineUpdate<CpExtenderRedeemResult>('cancel');
+
+/**
+ * The operator's `reconcile` answer (contracts/shared.ts) when an Authorize landed but its
+ * answer was lost: `created` with the AuthCode found at CP Extender, or `not-created` to
+ * authorize again.
+ */
+export const cpExtenderReconcileSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('created'), authCode: text('authCode') }).strict(),
+  z.object({ outcome: z.literal('not-created') }).strict(),
+]);
+
+/** Reserve `count` GiftCardIds for a printed batch or a campaign. */
+export const cpExtenderPoolInputSchema = z
+  .object({
+    count: z
+      .number({ error: 'count is required' })
+      .int('count must be a whole number')
+      .min(1, 'count must be at least 1')
+      .max(10_000, 'count must be at most 10000 (start several pools for more)'),
+    agency: text('agency'),
+    /** The batch reference; the workflow ID when absent. */
+    requestName: text('requestName').optional(),
+  })
+  .strict();
+
+export type CpExtenderPoolInput = z.input<typeof cpExtenderPoolInputSchema>;
+
+export interface CpExtenderPoolResult {
+  requestName: string;
+  agency: string;
+  giftCardIds: string[];
+  /** ReserveIds calls it took (the provider caps each batch). */
+  batches: number;
+}
+
+export type CpExtenderStep =
+  | 'reserveId'
+  | 'createGiftCard'
+  | 'confirmExisting'
+  | 'verifyBalance'
+  | 'storeCertificate'
+  | 'authorize'
+  | 'checkAuthorization'
+  | 'awaitingReconciliation'
+  | 'awaitingDecision'
+  | 'confirm'
+  | 'cancel'
+  | 'reserveIds'
+  | 'completed';
+
+/** Step names that seed the derived IDs. Changing one re-keys every live order: never do it. */
+export const CPEXTENDER_ID_STEPS = {
+  issueSaleId: 'cpextender/issue/sale',
+  redeemSaleId: 'cpextender/redeem/sale',
+} as const;
+
+/** Workflow ID of a redemption: the caller's reference makes a repeated start attach to it. */
+export function redemptionWorkflowId(redemptionRef: string): string {
+  return `giftredeem-cpextender-${redemptionRef}`;
+}
+
+/** Workflow ID of a pool reservation. */
+export function poolWorkflowId(poolRef: string): string {
+  return `giftpool-cpextender-${poolRef}`;
+}

@@ -1,0 +1,131 @@
+/**
+ * Payway (Tulo) gift subscriptions: the input a backend sends (the fields of
+ * create_gift_order, as documented), the result, the task queue, the derived
+ * merchant_reference and the operator's `reconcile` answer. Shared by client, workflow,
+ * activities and sandbox.
+ */
+import { z } from 'zod';
+import { TASK_QUEUES, type OrderStatus } from './shared';
+
+export const PAYWAY_TASK_QUEUE = TASK_QUEUES.payway;
+export const PAYWAY_WORKFLOW_TYPE = 'paywayGiftOrder';
+
+/** Paths after PAYWAY_URL: the documented create path, and the sandbox's token path (Payway's docs name none). */
+export const PAYWAY_PATHS = {
+  createGiftOrder: '/external/api/v3/accounts/create_gift_order',
+  token: '/api/oauth/token',
+} as const;
+
+/** The scope create_gift_order requires of a token without identity. */
+export const PAYWAY_WRITE_SCOPE = '/external/account/w';
+
+/**
+ * The documented "allowed values", translated from Ruby (`\A`, `\z`) to JavaScript. The
+ * e-mail pattern's dots are unescaped in Payway's documentation, so it is looser than it
+ * looks; we apply it as documented rather than refuse what Payway accepts.
+ */
+export const PAYWAY_PATTERNS = {
+  id: /^[a-f\d]{24}$/i,
+  email: /^[\w+\-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+$/i,
+} as const;
+
+const text = (field: string) => z.string({ error: `${field} is required` }).trim().min(1, `${field} must not be empty`);
+const paywayId = (field: string) =>
+  z
+    .string({ error: `${field} is required` })
+    .max(24, `${field} must be at most 24 characters`)
+    .regex(PAYWAY_PATTERNS.id, `${field} must be a Payway id: 24 hexadecimal characters`);
+
+/** The recipient's address. Payway documents no rules for its fields; these are the sandbox's (see sandbox/payway.ts). */
+export const paywayGiftDeliveryAddressSchema = z.strictObject(
+  {
+    first_name: text('gift_delivery_address.first_name'),
+    last_name: text('gift_delivery_address.last_name'),
+    street: text('gift_delivery_address.street'),
+    street_number: z.string().optional(),
+    city: text('gift_delivery_address.city'),
+    zip_code: text('gift_delivery_address.zip_code'),
+    country_code: text('gift_delivery_address.country_code'),
+    mobile_number: z.string().optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'gift_delivery_address is required (an object)' : undefined) },
+);
+
+/** What a backend sends to place a Payway gift subscription (create_gift_order without merchant_reference). */
+export const paywayOrderInputSchema = z
+  .strictObject({
+    giver_account_id: paywayId('giver_account_id').optional(),
+    giver_email: z
+      .string()
+      .max(1024, 'giver_email must be at most 1024 characters')
+      .regex(PAYWAY_PATTERNS.email, 'giver_email must be an e-mail address')
+      .optional(),
+    product_code: text('product_code'),
+    period_id: paywayId('period_id'),
+    start_date: z.iso
+      .datetime({ offset: true, error: 'start_date must be an ISO 8601 date-time, e.g. 2019-05-01T00:00:00+00:00' })
+      .refine((value) => /(Z|[+-]00:?00)$/.test(value), 'start_date must be in UTC (end in Z or +00:00)')
+      .optional(),
+    gift_delivery_address: paywayGiftDeliveryAddressSchema,
+    traffic_source: z.string().optional(),
+    secure_identification: z.strictObject({ trusted_identity_id: paywayId('secure_identification.trusted_identity_id') }).optional(),
+    client_info: z
+      .strictObject({
+        user_agent: text('client_info.user_agent'),
+        language: text('client_info.language'),
+        ip_address: text('client_info.ip_address'),
+      })
+      .optional(),
+    // Derived in the workflow from the workflow ID, so a caller's value would defeat reconciliation.
+    merchant_reference: z.never({ error: 'merchant_reference is set by giftflow from the order reference; leave it out' }).optional(),
+  })
+  .refine((order) => order.giver_account_id !== undefined || order.giver_email !== undefined, {
+    path: ['giver_account_id'],
+    error: 'giver_account_id or giver_email is required',
+    when: () => true,
+  });
+
+export type PaywayOrderInput = z.input<typeof paywayOrderInputSchema>;
+export type PaywayOrder = z.output<typeof paywayOrderInputSchema>;
+
+/** The IDs Payway knows this order by: ours (merchant_reference) and, once created, its own. */
+export interface PaywayIds {
+  merchantReference: string;
+  orderId: string;
+  paymentId: string;
+}
+
+/** What the workflow returns once Payway has the gift order. */
+export interface PaywayOrderResult {
+  merchantReference: string;
+  /** Payway's `id`; null when an operator reconciled the order (the answer carries order_id only). */
+  id: string | null;
+  orderId: string;
+  paymentId: string | null;
+  /** True when the order ID came from an operator's `reconcile` answer instead of Payway's response. */
+  reconciled: boolean;
+  /** Set when a cancellation arrived while the create was under way: it cannot be undone. */
+  cancellationIgnored?: string;
+}
+
+export type PaywayStep = 'createGiftOrder' | 'completed';
+export type PaywayOrderStatus = OrderStatus<PaywayIds, PaywayOrderResult>;
+
+/** Step name that seeds merchant_reference. Changing it re-keys every live order: never do it. */
+export const PAYWAY_ID_STEPS = { merchantReference: 'payway/merchantReference' } as const;
+
+/** The operator's `reconcile` answer for a Payway create whose outcome is unknown. */
+export const paywayReconcileAnswerSchema = z.discriminatedUnion(
+  'outcome',
+  [
+    z.strictObject({
+      outcome: z.literal('created'),
+      orderId: text('orderId'),
+      paymentId: text('paymentId').optional(),
+    }),
+    z.strictObject({ outcome: z.literal('not-created') }),
+  ],
+  { error: "outcome must be 'created' or 'not-created'" },
+);
+
+export type PaywayReconcileAnswer = z.output<typeof paywayReconcileAnswerSchema>;

@@ -1,0 +1,310 @@
+/**
+ * CP Extender in the sandbox: the five Giftcard endpoints and the Authorize controller, as
+ * documented in provider-docs/cp-extender-giftcard.txt and cp-extender-authorize.md.
+ *
+ * Choices where the documents are silent (each marked "sandbox choice" below): error bodies
+ * are `{ Message }`; Authorize on an unknown card answers 404 `Id not found`; Authorize holds
+ * at most the available balance (AuthorizedAmount may be lower than requested); a point is
+ * worth 0.01 (the Create example pays a value of 50 with 5000 points); Confirm or Cancel of
+ * an unknown authorization answers 404 `Authorization Not Found`; repeating the same Confirm
+ * or Cancel is a no-op 204, and the opposite call after one of them answers 400.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { SandboxClock } from './clock';
+import { renderCertificate } from './cpextender-certificate';
+import type { SandboxProvider } from './server';
+
+export const CPEXTENDER_PREFIX = '/cpextender';
+const SINGLE_RESERVATION_MS = 60 * 60 * 1000;
+const LOCATION = 'giftflow sandbox';
+
+/** Customers, gift-card codes and pre-existing cards every sandbox starts with (kept across resets). */
+export const cpExtenderSeed = {
+  customers: ['2059378440', '3141592653'],
+  /** `fixedValue`: the code does not allow a value change. */
+  codes: { GC: { fixedValue: null }, GC50: { fixedValue: 50 } } as Record<string, { fixedValue: number | null }>,
+  cards: {
+    voided: { Id: 'WEB-0000000000000001', Status: 'voided', Balance: 25 },
+    expired: { Id: 'WEB-0000000000000002', Status: 'expired', Balance: 25 },
+    empty: { Id: 'WEB-0000000000000003', Status: 'active', Balance: 0 },
+  },
+} as const;
+
+interface Reservation {
+  id: string;
+  requestName: string | null;
+  requestType: 'single' | 'pool';
+  agency: string;
+  reservedAt: number;
+  /** Null for pool reservations, which do not expire. */
+  expiresAt: number | null;
+  used: boolean;
+}
+
+interface HistoryEntry {
+  Activity: 'Issued' | 'Authorized' | 'Redeemed' | 'Authorization Cancelled';
+  Date: string;
+  Amount: number;
+  Location: string;
+  Document: string | null;
+}
+
+interface Card {
+  Id: string;
+  Status: string;
+  Balance: number;
+  OpenAuthorizations: number;
+  History: HistoryEntry[];
+  customerNumber: string | null;
+  code: string | null;
+  saleId: string | null;
+  pointsToRedeem: string | null;
+  seeded: boolean;
+}
+
+interface Authorization {
+  authCode: string;
+  requestId: string;
+  ref: string;
+  saleId: string;
+  amount: number;
+  state: 'open' | 'confirmed' | 'cancelled';
+}
+
+type Body = Record<string, unknown>;
+
+/** Creates a CP Extender sandbox whose every endpoint requires `Authorization: Bearer <token>`. */
+export function createCpExtenderSandbox(options: { token: string; clock: SandboxClock; poolBatchMax: number }): SandboxProvider {
+  const { clock } = options;
+  const reservations = new Map<string, Reservation>();
+  const cards = new Map<string, Card>();
+  const authorizations = new Map<string, Authorization>();
+
+  function seed(): void {
+    for (const card of Object.values(cpExtenderSeed.cards)) {
+      cards.set(card.Id, { ...card, OpenAuthorizations: 0, History: [], customerNumber: null, code: null, saleId: null, pointsToRedeem: null, seeded: true });
+    }
+  }
+  seed();
+
+  const today = () => {
+    const date = new Date(clock.now());
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${date.getUTCFullYear()}`;
+  };
+  const history = (card: Card, Activity: HistoryEntry['Activity'], Amount: number, Document: string | null) =>
+    card.History.push({ Activity, Date: today(), Amount, Location: LOCATION, Document });
+
+  function freshId(prefix: string, digits: number): string {
+    for (;;) {
+      const id = prefix + Array.from({ length: digits }, (_, i) => randomInt(i === 0 ? 1 : 0, 10)).join('');
+      if (!reservations.has(id) && !cards.has(id)) return id;
+    }
+  }
+
+  function isReserved(id: string): boolean {
+    const reservation = reservations.get(id);
+    return !!reservation && !reservation.used && (reservation.expiresAt === null || clock.now() < reservation.expiresAt);
+  }
+
+  function routes(app: FastifyInstance): void {
+    app.setErrorHandler((error: { statusCode?: number }, _request, reply) =>
+      (error.statusCode ?? 500) < 500 ? fail(reply, 400, 'Bad Request') : fail(reply, 500, 'Internal Server Error'),
+    );
+
+    app.post(`${CPEXTENDER_PREFIX}/Giftcard/ReserveIds`, async (request, reply) => {
+      const body = asBody(request.body);
+      const type = body?.RequestType ?? 'single';
+      const name = body?.RequestName ?? null;
+      if (!body || !isText(body.Agency) || (type !== 'single' && type !== 'pool') || (name !== null && typeof name !== 'string')) {
+        return fail(reply, 400, 'Bad Request');
+      }
+      let count = 1;
+      if (type === 'pool') {
+        if (typeof body.PoolCount !== 'number' || !Number.isInteger(body.PoolCount) || body.PoolCount < 1) return fail(reply, 400, 'Bad Request');
+        // Documented: a larger PoolCount is silently reduced to the batch maximum.
+        count = Math.min(body.PoolCount, options.poolBatchMax);
+      }
+      const now = clock.now();
+      const GiftCards = Array.from({ length: count }, () => {
+        const id = freshId('99-', 17);
+        reservations.set(id, {
+          id,
+          requestName: name || new Date(now).toISOString(),
+          requestType: type,
+          agency: body.Agency as string,
+          reservedAt: now,
+          expiresAt: type === 'single' ? now + SINGLE_RESERVATION_MS : null,
+          used: false,
+        });
+        return id;
+      });
+      return { GiftCards };
+    });
+
+    app.post(`${CPEXTENDER_PREFIX}/Giftcard/Create`, async (request, reply) => {
+      const body = asBody(request.body);
+      const optionalText = (value: unknown) => value === undefined || value === null || isText(value) || typeof value === 'number';
+      if (
+        !body ||
+        !isText(body.CustomerNumber) ||
+        !isText(body.GiftCardCode) ||
+        typeof body.GiftCardValue !== 'number' ||
+        !(body.GiftCardId === undefined || body.GiftCardId === null || isText(body.GiftCardId)) ||
+        !optionalText(body.SaleId) ||
+        !optionalText(body.PointsToRedeem)
+      ) {
+        return fail(reply, 400, 'Bad Request');
+      }
+      const saleId = body.SaleId == null ? null : String(body.SaleId);
+      const points = body.PointsToRedeem == null ? null : String(body.PointsToRedeem);
+      if (saleId === null && points === null) return fail(reply, 400, 'SaleId is Required');
+      if (body.GiftCardValue <= 0) return fail(reply, 400, 'Gift Card Value must be greater than 0');
+      const code = cpExtenderSeed.codes[body.GiftCardCode];
+      if (!code) return fail(reply, 404, 'Gift Card Code Not Found');
+      if (code.fixedValue !== null && code.fixedValue !== body.GiftCardValue) return fail(reply, 400, 'GiftCardCode specified does not allow value change');
+      if (!(cpExtenderSeed.customers as readonly string[]).includes(body.CustomerNumber)) return fail(reply, 404, 'Customer Not Found');
+      const requestedId = body.GiftCardId as string | null | undefined;
+      if (requestedId && cards.has(requestedId)) return fail(reply, 400, 'GiftcardId Already Exists');
+      if (requestedId && !isReserved(requestedId)) return fail(reply, 400, 'GiftcardId Not Reserved');
+
+      const id = requestedId || freshId('WEB-', 16);
+      if (requestedId) reservations.get(requestedId)!.used = true;
+      const card: Card = {
+        Id: id,
+        Status: 'active',
+        Balance: body.GiftCardValue,
+        OpenAuthorizations: 0,
+        History: [],
+        customerNumber: body.CustomerNumber,
+        code: body.GiftCardCode,
+        saleId,
+        pointsToRedeem: points,
+        seeded: false,
+      };
+      history(card, 'Issued', card.Balance, saleId);
+      cards.set(id, card);
+      return { GiftCard: { Id: id } };
+    });
+
+    app.get<{ Params: { id: string } }>(`${CPEXTENDER_PREFIX}/Giftcard/:id/BalanceCheck`, async (request, reply) => {
+      const card = cards.get(request.params.id);
+      if (!card) return fail(reply, 404, 'Id not found');
+      return {
+        GiftCard: {
+          Id: card.Id,
+          Type: 'giftcard',
+          Status: card.Status,
+          Balance: card.Balance,
+          OpenAuthorizations: card.OpenAuthorizations,
+          AvailableBalance: available(card),
+          History: card.History,
+        },
+      };
+    });
+
+    app.get<{ Params: { id: string } }>(`${CPEXTENDER_PREFIX}/Giftcard/:id/Certificate`, async (request, reply) => {
+      const card = cards.get(request.params.id);
+      if (!card) return fail(reply, 404, 'Id not found');
+      const issued = card.History.find((entry) => entry.Activity === 'Issued')?.Amount ?? card.Balance;
+      return reply.type('image/jpeg').send(renderCertificate(card.Id, issued));
+    });
+
+    app.post(`${CPEXTENDER_PREFIX}/Giftcard/Authorize`, async (request, reply) => {
+      const body = asBody(request.body) ?? {};
+      const amount = typeof body.RequestedAmount === 'number' ? body.RequestedAmount : typeof body.RequestedPoints === 'number' ? body.RequestedPoints / 100 : null;
+      if (!isText(body.Ref) || !isText(body.SaleId) || amount === null || amount <= 0) {
+        return fail(reply, 400, 'Required: Type, Ref, SaleId, and (RequestedAmount or RequestedPoints)');
+      }
+      if (body.Type === undefined || body.Type === null || body.Type === '') return fail(reply, 400, 'Type is required');
+      if (body.Type !== 'giftcard') return fail(reply, 400, 'Bad Request');
+      const card = cards.get(body.Ref);
+      if (!card) return fail(reply, 404, 'Id not found');
+      if (card.Status === 'voided') return fail(reply, 400, 'GiftCard has been voided');
+      if (card.Status === 'expired') return fail(reply, 400, 'GiftCard has expired');
+      if (available(card) <= 0) return fail(reply, 400, 'No Balance Remaining');
+
+      const authorized = cents(Math.min(amount, available(card)));
+      const authorization: Authorization = {
+        authCode: `GDA${randomUUID().replace(/-/g, '').toUpperCase()}`,
+        requestId: randomUUID(),
+        ref: card.Id,
+        saleId: body.SaleId,
+        amount: authorized,
+        state: 'open',
+      };
+      authorizations.set(authorization.authCode, authorization);
+      card.OpenAuthorizations = cents(card.OpenAuthorizations + authorized);
+      history(card, 'Authorized', authorized, body.SaleId);
+      return { RequestId: authorization.requestId, Type: 'giftcard', AuthorizedAmount: authorized, AuthCode: authorization.authCode };
+    });
+
+    for (const action of ['Confirm', 'Cancel'] as const) {
+      app.post(`${CPEXTENDER_PREFIX}/Authorize/${action}`, async (request, reply) => {
+        const body = asBody(request.body);
+        if (!body || !isText(body.Ref) || !isText(body.AuthCode)) return fail(reply, 400, 'Bad Request');
+        const authorization = authorizations.get(body.AuthCode);
+        const card = cards.get(body.Ref);
+        if (!authorization || !card || authorization.ref !== body.Ref) return fail(reply, 404, 'Authorization Not Found');
+        const target = action === 'Confirm' ? 'confirmed' : 'cancelled';
+        if (authorization.state === target) return reply.code(204).send();
+        if (authorization.state !== 'open') return fail(reply, 400, `Authorization already ${authorization.state}`);
+        authorization.state = target;
+        card.OpenAuthorizations = cents(card.OpenAuthorizations - authorization.amount);
+        if (action === 'Confirm') card.Balance = cents(card.Balance - authorization.amount);
+        history(card, action === 'Confirm' ? 'Redeemed' : 'Authorization Cancelled', authorization.amount, authorization.saleId);
+        return reply.code(204).send();
+      });
+    }
+  }
+
+  return {
+    name: 'cpextender',
+    isAuthorized: (request) => request.headers.authorization === `Bearer ${options.token}`,
+    unauthorizedBody: { Message: 'Unauthorized' },
+    routes,
+    ledger: () => ({
+      reservations: [...reservations.values()].map((r) => ({ ...r, expired: r.expiresAt !== null && !r.used && clock.now() >= r.expiresAt })),
+      giftCards: [...cards.values()].map((card) => ({
+        id: card.Id,
+        status: card.Status,
+        customerNumber: card.customerNumber,
+        code: card.code,
+        saleId: card.saleId,
+        pointsToRedeem: card.pointsToRedeem,
+        balance: card.Balance,
+        openAuthorizations: card.OpenAuthorizations,
+        availableBalance: available(card),
+        seeded: card.seeded,
+      })),
+      authorizations: [...authorizations.values()],
+    }),
+    reset: () => {
+      reservations.clear();
+      cards.clear();
+      authorizations.clear();
+      seed();
+    },
+  };
+}
+
+function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).send({ Message: message });
+}
+
+function asBody(body: unknown): Body | undefined {
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : undefined;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length > 0;
+}
+
+function available(card: Card): number {
+  return cents(card.Balance - card.OpenAuthorizations);
+}
+
+function cents(amount: number): number {
+  return Math.round(amount * 100) / 100;
+}

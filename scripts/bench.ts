@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: giftflow's cost next to its floor and its direct path, on one real stack
+ * (dev server, sandbox, worker processes). Prints a table and writes the figures as JSON
+ * to .artifacts/bench/. Targets are read off the table, never asserted.
+ *
+ *   (a) floor: a no-op workflow with as many no-op activities as the provider workflow;
+ *   (b) direct: the provider's HTTP calls in sequence, without Temporal;
+ *   giftflow at each concurrency: orders/s, p50/p95/p99 latency, worker CPU and RSS;
+ *   in flight: worker RSS with many orders held open at once.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { request } from 'undici';
+import { createFlexyboxActivities } from '../activities/flexybox';
+import { closeHttpPools } from '../activities/http';
+import { GiftflowClient } from '../client';
+import { loadConfig } from '../config';
+import { flexyboxSeed } from '../sandbox/flexybox';
+import { createDataConverter } from '../security/codec-keys';
+import { FLOOR_TASK_QUEUE } from './bench/floor-worker';
+import { BenchProcess, percentile, runConcurrently } from './bench/measure';
+import { freePort, startDevServer } from './dev-server';
+
+const ROOT = path.resolve(__dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '30,200,400' },
+    concurrency: { type: 'string', default: '1,10,100' },
+    'in-flight': { type: 'string', default: '1000' },
+    sqlite: { type: 'string', default: 'wal' },
+  },
+});
+const concurrencies = args.concurrency!.split(',').map(Number);
+const orderCounts = args.orders!.split(',').map(Number);
+const inFlight = Number(args['in-flight']);
+
+/** The provider workflows measured, with their activity count for the floor. */
+const FLEXYBOX = {
+  provider: 'flexybox' as const,
+  activities: 5,
+  input: () => ({
+    customer: { fullName: 'Bench Customer', email: 'bench@example.com' },
+    departmentId: flexyboxSeed.departments.hotelNordlys.Id,
+    certificates: [{ type: 'Gavekort', quantity: 1, price: 100 }],
+  }),
+};
+
+async function main(): Promise<void> {
+  if (!['wal', 'default', 'memory'].includes(args.sqlite!)) throw new Error('--sqlite must be wal, default or memory');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-bench-'));
+  const codecKeys = `bench:${randomBytes(32).toString('base64')}`;
+  const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools', 'bin', 'temporal');
+  log(`dev server (sqlite: ${args.sqlite}), sandbox, giftflow worker and floor worker starting...`);
+  const server = await startDevServer({
+    cli,
+    port: 0,
+    dbFile: args.sqlite === 'memory' ? undefined : path.join(dir, 'temporal.db'),
+    sqliteWal: args.sqlite === 'wal',
+    logFile: path.join(dir, 'temporal.log'),
+  });
+  const sandboxUrl = `http://127.0.0.1:${await freePort()}`;
+  const providerEnv = {
+    FLEXYBOX_CRM_URL: `${sandboxUrl}/flexybox/crm/api/v2`,
+    FLEXYBOX_POS_URL: `${sandboxUrl}/flexybox/pos/api/v1`,
+    FLEXYBOX_API_URL: `${sandboxUrl}/flexybox/api/api/v2`,
+  };
+  const env = { ...process.env, ...providerEnv, TEMPORAL_ADDRESS: server.address, GIFTFLOW_CODEC_KEYS: codecKeys, GIFTFLOW_LOG_LEVEL: 'WARN' };
+  const processes = await Promise.all([
+    BenchProcess.start('sandbox', 'sandbox/main.ts', { ...env, SANDBOX_PORT: new URL(sandboxUrl).port }, 'sandbox listening'),
+    BenchProcess.start('worker', 'workers/main.ts', { ...env, GIFTFLOW_TASK_QUEUES: 'giftflow-flexybox' }, 'worker ready'),
+    BenchProcess.start('floor', 'scripts/bench/floor-worker.ts', env, 'floor worker ready'),
+  ]);
+  const [, worker] = processes;
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: codecKeys }) });
+  const giftflow = new GiftflowClient(client);
+  const run = Date.now().toString(36);
+  const results: Record<string, unknown>[] = [];
+
+  try {
+    const direct = await measureDirect(Math.max(20, orderCounts[0]), loadConfig({ ...providerEnv }));
+    for (const [index, concurrency] of concurrencies.entries()) {
+      const count = orderCounts[Math.min(index, orderCounts.length - 1)];
+      const floor = await runConcurrently(count, concurrency, (i) =>
+        client.workflow.execute('floorOrder', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `bench-floor-${run}-${concurrency}-${i}`, args: [FLEXYBOX.activities] }),
+      );
+      worker.resetSample();
+      const orders = await runConcurrently(count, concurrency, async (i) => {
+        const handle = await giftflow.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-${run}-${concurrency}-${i}`, input: FLEXYBOX.input() });
+        await handle.result();
+      });
+      const usage = worker.sample();
+      results.push({
+        provider: FLEXYBOX.provider,
+        concurrency,
+        orders: count,
+        floorPerSecond: floor.perSecond,
+        giftflowPerSecond: orders.perSecond,
+        throughputRatio: orders.perSecond / floor.perSecond,
+        floorP50Ms: percentile(floor.latencies, 50),
+        p50Ms: percentile(orders.latencies, 50),
+        p95Ms: percentile(orders.latencies, 95),
+        p99Ms: percentile(orders.latencies, 99),
+        directP50Ms: percentile(direct, 50),
+        latencyOverDirectMs: percentile(orders.latencies, 50) - percentile(direct, 50),
+        workerCpuPercent: usage.cpuPercent,
+        workerPeakRssMb: usage.peakRssMb,
+      });
+      log(`concurrency ${concurrency}: ${count} orders done`);
+    }
+    const held = await measureInFlight(giftflow, sandboxUrl, worker, run);
+    report(results, held, args.sqlite!);
+  } finally {
+    await connection.close();
+    await closeHttpPools();
+    await Promise.all(processes.map((p) => p.stop()));
+    await server.stop();
+  }
+}
+
+/** The same HTTP calls as the workflow, in sequence, through the same HTTP layer, without Temporal. */
+async function measureDirect(count: number, config: ReturnType<typeof loadConfig>): Promise<number[]> {
+  const flexybox = createFlexyboxActivities(config);
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const input = FLEXYBOX.input();
+    const lines = input.certificates.map((line) => ({ ...line, quantity: line.quantity ?? 1 }));
+    const [types] = await Promise.all([flexybox.resolveFlexyboxCertificateTypes(lines), flexybox.checkFlexyboxDepartment(input.departmentId)]);
+    const [customerId, salesOrderId] = [randomUUID(), randomUUID()];
+    await flexybox.upsertFlexyboxCustomer({ customerId, customer: { ...input.customer, countryCode: 'DK' } });
+    const order = await flexybox.createFlexyboxSalesOrder({ salesOrderId, customerId, departmentId: input.departmentId, lines: types.lines, currency: 'DKK', debitMethod: 'OnlinePayment' });
+    await flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment: { id: randomUUID(), type: 'Mastercard', amount: order.total } });
+    latencies.push(performance.now() - started);
+  }
+  return latencies;
+}
+
+/** Worker RSS with `inFlight` orders open at once: the sandbox holds every commit until all are in. */
+async function measureInFlight(giftflow: GiftflowClient, sandboxUrl: string, worker: BenchProcess, run: string) {
+  if (!inFlight) return undefined;
+  const fault = { method: 'POST', path: '/commit$', kind: 'delay', delayMs: 20_000, times: 0 };
+  await request(`${sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  worker.resetSample();
+  const handles = await runConcurrently(inFlight, 50, (i) =>
+    giftflow.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-held-${run}-${i}`, input: FLEXYBOX.input() }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const usage = worker.sample();
+  await request(`${sandboxUrl}/__sandbox/faults`, { method: 'DELETE' });
+  await Promise.all(handles.values.map((handle) => handle.result()));
+  log(`in flight: ${inFlight} orders held at once, worker peak RSS ${usage.peakRssMb.toFixed(0)} MB`);
+  return { orders: inFlight, workerPeakRssMb: usage.peakRssMb };
+}
+
+function report(rows: Record<string, unknown>[], held: { orders: number; workerPeakRssMb: number } | undefined, sqlite: string): void {
+  const fmt = (value: unknown) => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : String(value));
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
+  process.stdout.write(`\n${line(columns)}\n${rows.map((r) => line(columns.map((c) => fmt(r[c])))).join('\n')}\n`);
+  if (held) process.stdout.write(`\nworker peak RSS with ${held.orders} orders in flight: ${held.workerPeakRssMb.toFixed(0)} MB (target ≤ 300 MB)\n`);
+  process.stdout.write('targets: throughputRatio ≥ 0.8 at concurrency 100; latencyOverDirectMs ≤ 60 at concurrency 1\n');
+  const outDir = path.join(ROOT, '.artifacts', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ sqlite, cpus: os.cpus().length, rows, inFlight: held }, null, 2)}\n`);
+  process.stdout.write(`figures written to ${path.relative(process.cwd(), file)}\n`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

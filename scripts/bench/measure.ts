@@ -1,0 +1,101 @@
+/** Measuring helpers for the benchmark: a concurrency pool, percentiles, and process CPU/RSS sampling. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Runs `task(0..count-1)` with at most `concurrency` at once; latencies in ms, throughput per second. */
+export async function runConcurrently<T>(count: number, concurrency: number, task: (index: number) => Promise<T>) {
+  const latencies: number[] = [];
+  const values: T[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const index = next++;
+        const begun = performance.now();
+        values[index] = await task(index);
+        latencies.push(performance.now() - begun);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { latencies, values, perSecond: count / seconds };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** A stack process (node + tsx, one OS process) whose CPU and peak RSS can be sampled. */
+export class BenchProcess {
+  private peakRssKb = 0;
+  private cpuTicksAtReset = 0;
+  private resetAt = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.timer = setInterval(() => (this.peakRssKb = Math.max(this.peakRssKb, this.rssKb())), 200);
+  }
+
+  static async start(name: string, script: string, env: NodeJS.ProcessEnv, readyWhen: string): Promise<BenchProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes(readyWhen)) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
+    });
+    const started = new BenchProcess(child);
+    started.resetSample();
+    return started;
+  }
+
+  resetSample(): void {
+    this.peakRssKb = this.rssKb();
+    this.cpuTicksAtReset = this.cpuTicks();
+    this.resetAt = performance.now();
+  }
+
+  /** CPU use (100 = one core) and peak RSS since the last reset. */
+  sample(): { cpuPercent: number; peakRssMb: number } {
+    const seconds = (performance.now() - this.resetAt) / 1000;
+    const cpuSeconds = (this.cpuTicks() - this.cpuTicksAtReset) / CLOCK_TICKS_PER_SECOND;
+    return { cpuPercent: (cpuSeconds / seconds) * 100, peakRssMb: Math.max(this.peakRssKb, this.rssKb()) / 1024 };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+
+  private rssKb(): number {
+    const match = /VmRSS:\s+(\d+) kB/.exec(this.procFile('status'));
+    return match ? Number(match[1]) : 0;
+  }
+
+  private cpuTicks(): number {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const fields = this.procFile('stat').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+
+  private procFile(name: string): string {
+    try {
+      return readFileSync(`/proc/${this.child.pid}/${name}`, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+}

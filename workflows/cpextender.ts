@@ -1,0 +1,159 @@
+/**
+ * CP Extender gift cards: issue one card (reserve → create → verify → certificate) and
+ * reserve ID pools. Create is only ever sent with a reserved GiftCardId, so a repeat is
+ * recognised ("GiftcardId Already Exists") and can never issue a second card.
+ */
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { GiftflowActivities } from '../activities';
+import {
+  CPEXTENDER_ID_STEPS,
+  CPEXTENDER_REASONS,
+  cpExtenderIssueInputSchema,
+  cpExtenderPoolInputSchema,
+  type CpExtenderIssueIds,
+  type CpExtenderIssueInput,
+  type CpExtenderIssueResult,
+  type CpExtenderPoolInput,
+  type CpExtenderPoolResult,
+} from '../contracts/cpextender';
+import { FAILURE_TYPES } from '../contracts/shared';
+import { PROVIDER_CALL } from './activity-options';
+import { deriveProviderId } from './ids';
+import { OrderTracker } from './order-tracker';
+
+const cpextender = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
+
+/** A single reservation lives one hour; more than this many expiring in a row means something else is wrong. */
+const MAX_RESERVATIONS = 3;
+
+/** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
+export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
+  const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId');
+  const parsed = cpExtenderIssueInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid CP Extender gift-card input: ${parsed.error.message}` }));
+  }
+  const order = parsed.data;
+  // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
+  const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
+  if (saleId) tracker.recordIds({ saleId });
+
+  try {
+    let giftCardId = order.giftCardId;
+    let outcome: 'created' | 'already-exists' | undefined;
+    for (let reservations = 0; outcome === undefined; ) {
+      if (giftCardId === undefined) {
+        giftCardId = await reserveOne(tracker, order.agency, order.requestName);
+        reservations += 1;
+      }
+      tracker.recordIds({ giftCardId });
+      const id: string = giftCardId;
+      try {
+        // Once Create is sent a card may exist: finish the order rather than abandon it half-way.
+        ({ outcome } = await CancellationScope.nonCancellable(() =>
+          tracker.step('createGiftCard', () =>
+            cpextender.createCpExtenderGiftCard({
+              giftCardId: id,
+              customerNumber: order.customerNumber,
+              giftCardCode: order.giftCardCode,
+              giftCardValue: order.giftCardValue,
+              saleId,
+              pointsToRedeem: order.pointsToRedeem,
+            }),
+          ),
+        ));
+      } catch (error) {
+        // The reservation expired (e.g. the worker was down for an hour): the status keeps
+        // the reason as lastError, and a fresh ID is reserved. A caller's own ID is never swapped.
+        const expired = isProviderReason(error, CPEXTENDER_REASONS.notReserved);
+        if (!expired || order.giftCardId !== undefined || reservations >= MAX_RESERVATIONS) throw error;
+        giftCardId = undefined;
+      }
+    }
+    const cardId: string = giftCardId!;
+    const wasCreated = outcome;
+
+    return await CancellationScope.nonCancellable(async () => {
+      const { card } = await tracker.step('verifyBalance', async () => {
+        const checked = await cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId: cardId });
+        const ours = checked.card.history.some(
+          (entry) => entry.activity === 'Issued' && entry.amount === order.giftCardValue && (saleId === undefined || entry.document === saleId),
+        );
+        if (wasCreated === 'already-exists' && !ours) {
+          throw rejected(
+            'createGiftCard',
+            `${CPEXTENDER_REASONS.alreadyExists} for ${cardId}, but BalanceCheck shows a card that is not this order's ` +
+              `(expected an Issued entry of ${order.giftCardValue}${saleId ? ` for SaleId ${saleId}` : ''}); no second card was issued`,
+          );
+        }
+        if (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue) {
+          throw rejected('verifyBalance', `card ${cardId} is '${checked.card.status}' with balance ${checked.card.balance}; expected 'active' with ${order.giftCardValue}`);
+        }
+        return checked;
+      });
+      const { certificate } = await tracker.step('storeCertificate', () => cpextender.storeCpExtenderCertificate({ giftCardId: cardId }));
+      const result: CpExtenderIssueResult = { giftCardId: cardId, saleId: saleId ?? null, balance: card.balance, certificate };
+      if (CancellationScope.current().parent?.consideredCancelled) {
+        result.cancellationIgnored = 'cancellation arrived after the gift card was created at CP Extender; giftflow finished the order instead of abandoning an issued card';
+      }
+      return tracker.complete(result);
+    });
+  } catch (error) {
+    if (isCancellation(error)) {
+      const reserved = tracker.providerIds.giftCardId;
+      throw tracker.cancelled(
+        `CP Extender gift card cancelled before Create; no card was issued.${reserved ? ` The reserved GiftCardId ${reserved} is left unused (a single reservation expires after one hour).` : ''}`,
+      );
+    }
+    throw tracker.failed(error);
+  }
+}
+
+/** Reserves `count` GiftCardIds under one RequestName, asking again while the provider's batch cap returns fewer. */
+export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Promise<CpExtenderPoolResult> {
+  const tracker = new OrderTracker<{ requestName: string }, CpExtenderPoolResult>('reserveIds');
+  const parsed = cpExtenderPoolInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid CP Extender pool input: ${parsed.error.message}` }));
+  }
+  const { count, agency } = parsed.data;
+  const requestName = parsed.data.requestName ?? workflowInfo().workflowId;
+  tracker.recordIds({ requestName });
+  const giftCardIds = new Set<string>();
+  let batches = 0;
+  try {
+    while (giftCardIds.size < count) {
+      const batch = await tracker.step('reserveIds', () =>
+        cpextender.reserveCpExtenderIds({ step: 'reserveIds', requestType: 'pool', count: count - giftCardIds.size, agency, requestName }),
+      );
+      batches += 1;
+      const before = giftCardIds.size;
+      batch.giftCardIds.forEach((id) => giftCardIds.add(id));
+      if (giftCardIds.size === before) throw rejected('reserveIds', `ReserveIds returned no new GiftCardId after ${before} of ${count}`);
+    }
+    return tracker.complete({ requestName, agency, giftCardIds: [...giftCardIds], batches });
+  } catch (error) {
+    if (isCancellation(error)) {
+      throw tracker.cancelled(`pool reservation cancelled after ${giftCardIds.size} of ${count} IDs; they stay reserved at CP Extender under RequestName '${requestName}'`);
+    }
+    throw tracker.failed(error);
+  }
+}
+
+async function reserveOne(tracker: OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>, agency: string, requestName?: string): Promise<string> {
+  const { giftCardIds } = await tracker.step('reserveId', () =>
+    cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName }),
+  );
+  if (giftCardIds.length !== 1) throw rejected('reserveId', `ReserveIds (single) returned ${giftCardIds.length} GiftCardIds instead of one`);
+  return giftCardIds[0];
+}
+
+/** True when an activity failed with the provider's documented `reason`. */
+function isProviderReason(error: unknown, reason: string): boolean {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure && cause.message.endsWith(`: ${reason}`);
+}
+
+function rejected(step: string, what: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FAILURE_TYPES.rejected, message: `cpextender step '${step}': ${what}`, nonRetryable: true });
+}
