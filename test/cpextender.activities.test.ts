@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { decode } from 'jpeg-js';
 import { request } from 'undici';
 import { LocalDirectoryArtifactStore } from '../activities/artifact-store';
@@ -10,7 +9,7 @@ import { createCpExtenderActivities } from '../activities/cpextender';
 import { closeHttpPools } from '../activities/http';
 import { cpExtenderSeed } from '../sandbox/cpextender';
 import { cardById, cpExtenderLedger, issueTestCard } from './support/cpextender';
-import { TestSandbox } from './support/stack';
+import { failureOf, TestSandbox } from './support/stack';
 
 let sandbox: TestSandbox;
 let store: LocalDirectoryArtifactStore;
@@ -29,15 +28,6 @@ afterAll(async () => {
   await closeHttpPools();
   await sandbox?.close();
 });
-
-async function failureOf(call: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
 
 async function reserveOne(): Promise<string> {
   return (await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })).giftCardIds[0];

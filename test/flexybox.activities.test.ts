@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createFlexyboxActivities } from '../activities/flexybox';
 import { closeHttpPools } from '../activities/http';
 import { flexyboxSeed } from '../sandbox/flexybox';
-import { TestSandbox } from './support/stack';
+import { failureOf, TestSandbox } from './support/stack';
 
 let sandbox: TestSandbox;
 let flexybox: ReturnType<typeof createFlexyboxActivities>;
@@ -23,15 +23,6 @@ afterAll(async () => {
 });
 
 /** The ApplicationFailure an activity call throws (fails the test if it resolves). */
-async function failureOf(call: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
-
 async function openSalesOrder(total = 500) {
   const customerId = newId();
   const salesOrderId = newId();

@@ -1,72 +1,48 @@
-import { GiftflowClient } from '../client';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
-import { connectTestClient, TestSandbox, uniqueRef, waitFor, WorkerProcess } from './support/stack';
+import { uniqueRef, useCrashStack, waitFor } from './support/stack';
 
-let sandbox: TestSandbox;
-let giftflow: GiftflowClient;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  sandbox = await TestSandbox.start();
-  giftflow = await connectTestClient();
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  await sandbox.clearFaults();
-});
-
-afterAll(async () => {
-  await giftflow?.close();
-  await sandbox?.close();
-});
-
-async function startWorker(): Promise<WorkerProcess> {
-  const worker = await WorkerProcess.start({ ...sandbox.env(), GIFTFLOW_TASK_QUEUES: 'giftflow-flexybox' });
-  workers.push(worker);
-  return worker;
-}
+const env = useCrashStack('giftflow-flexybox');
 
 describe('Flexybox order survives a worker crash', () => {
   it('finishes with one payment after the worker is SIGKILLed while the commit is in flight', async () => {
     const orderRef = uniqueRef('crash-commit');
     const ids = flexyboxIdsFor(orderRef);
     // The sandbox holds the commit for 4 s and then performs it: the first worker dies meanwhile.
-    await sandbox.fault({ method: 'POST', path: `${ids.salesOrderId}/commit$`, kind: 'delay', delayMs: 4_000 });
-    const first = await startWorker();
-    const handle = await giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order to exist', async () => (await flexyboxLedgerFor(sandbox, orderRef)).salesOrders.length === 1);
-    await waitFor('the commit to be in flight', async () => (await giftflow.getOrderStatus(handle.workflowId)).step === 'commitSalesOrder');
+    await env.sandbox.fault({ method: 'POST', path: `${ids.salesOrderId}/commit$`, kind: 'delay', delayMs: 4_000 });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    await waitFor('the sales order to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1);
+    await waitFor('the commit to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'commitSalesOrder');
     await first.kill();
 
-    await startWorker();
+    await env.startWorker();
     const result = await handle.result();
 
     expect(result).toMatchObject({ salesOrderId: ids.salesOrderId, externalPaymentId: ids.externalPaymentId });
-    const ledger = await flexyboxLedgerFor(sandbox, orderRef);
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.customers).toHaveLength(1);
     expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Committed' })]);
     expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId })]);
-    const commits = (await sandbox.requests()).filter((r) => r.path.endsWith(`${ids.salesOrderId}/commit`));
+    const commits = (await env.sandbox.requests()).filter((r) => r.path.endsWith(`${ids.salesOrderId}/commit`));
     expect(commits.length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it('finishes with one customer and one sales order after the worker is SIGKILLed right after the customer upsert', async () => {
     const orderRef = uniqueRef('crash-customer');
     const ids = flexyboxIdsFor(orderRef);
-    await sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'delay', delayMs: 4_000 });
-    const first = await startWorker();
-    const handle = await giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(sandbox, orderRef)).customers.length === 1);
+    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'delay', delayMs: 4_000 });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1);
     // Kill once Temporal has recorded the upsert (the sales order is being held), not merely once it landed.
-    await waitFor('the sales order to be in flight', async () => (await giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
+    await waitFor('the sales order to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
     await first.kill();
 
-    await startWorker();
+    await env.startWorker();
     const result = await handle.result();
 
     expect(result.customerId).toBe(ids.customerId);
-    const ledger = await flexyboxLedgerFor(sandbox, orderRef);
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId, upserts: 1 })]);
     expect(ledger.salesOrders).toHaveLength(1);
     expect(ledger.payments).toHaveLength(1);

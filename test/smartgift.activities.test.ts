@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { closeHttpPools } from '../activities/http';
 import { randomUUID } from 'node:crypto';
@@ -6,7 +5,7 @@ import { createSmartGiftActivities, smartGiftVoucherCode } from '../activities/s
 import { smartGiftOrderInputSchema, type SmartGiftOrderInput } from '../contracts/smartgift';
 import { createSandboxServer } from '../sandbox/server';
 import { documentedShortBody } from './support/smartgift';
-import { TestSandbox, uniqueRef } from './support/stack';
+import { failureOf, TestSandbox, uniqueRef } from './support/stack';
 
 let sandbox: TestSandbox;
 let smartgift: ReturnType<typeof createSmartGiftActivities>;
@@ -27,15 +26,6 @@ afterAll(async () => {
   await closeHttpPools();
   await sandbox?.close();
 });
-
-async function failureOf(call: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
 
 function order(overrides: Partial<SmartGiftOrderInput> = {}) {
   return smartGiftOrderInputSchema.parse({ ...documentedShortBody(), ...overrides });

@@ -1,36 +1,12 @@
 import { request } from 'undici';
-import { GiftflowClient } from '../client';
 import { smartGiftIdsFor, smartGiftLedgerFor, smartGiftOrder } from './support/smartgift';
-import { connectTestClient, TestSandbox, uniqueRef, waitFor, WorkerProcess } from './support/stack';
+import { uniqueRef, useCrashStack, waitFor } from './support/stack';
 
-let sandbox: TestSandbox;
-let giftflow: GiftflowClient;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  sandbox = await TestSandbox.start();
-  giftflow = await connectTestClient();
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  await sandbox.clearFaults();
-});
-
-afterAll(async () => {
-  await giftflow?.close();
-  await sandbox?.close();
-});
-
-async function startWorker(): Promise<WorkerProcess> {
-  const worker = await WorkerProcess.start({ ...sandbox.env(), GIFTFLOW_TASK_QUEUES: 'giftflow-smartgift' });
-  workers.push(worker);
-  return worker;
-}
+const env = useCrashStack('giftflow-smartgift');
 
 /** True once the sandbox has received a request matching the (only) registered fault. */
 async function faultHit(): Promise<boolean> {
-  const faults = (await (await request(`${sandbox.url}/__sandbox/faults`)).body.json()) as { hits: number }[];
+  const faults = (await (await request(`${env.sandbox.url}/__sandbox/faults`)).body.json()) as { hits: number }[];
   return faults.some((fault) => fault.hits > 0);
 }
 
@@ -39,17 +15,17 @@ describe('Smart Gift order survives a worker crash', () => {
     const orderRef = uniqueRef('sg-crash-after');
     const ids = smartGiftIdsFor(orderRef);
     // Smart Gift places the order, then holds its answer for 4 s: the first worker dies meanwhile.
-    await sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'delay', delayMs: 4_000, delayPhase: 'after' });
-    const first = await startWorker();
-    const handle = await giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
-    await waitFor('the order to exist at Smart Gift', async () => (await smartGiftLedgerFor(sandbox, ids.orderId)).orders.length === 1);
+    await env.sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'delay', delayMs: 4_000, delayPhase: 'after' });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    await waitFor('the order to exist at Smart Gift', async () => (await smartGiftLedgerFor(env.sandbox, ids.orderId)).orders.length === 1);
     await first.kill();
 
-    await startWorker();
+    await env.startWorker();
     const result = await handle.result();
 
     expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
-    const ledger = await smartGiftLedgerFor(sandbox, ids.orderId);
+    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toHaveLength(1);
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
   }, 120_000);
@@ -57,18 +33,18 @@ describe('Smart Gift order survives a worker crash', () => {
   it('places one order after the worker is SIGKILLed while the POST is held before Smart Gift handles it', async () => {
     const orderRef = uniqueRef('sg-crash-before');
     const ids = smartGiftIdsFor(orderRef);
-    await sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'delay', delayMs: 4_000 });
-    const first = await startWorker();
-    const handle = await giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    await env.sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'delay', delayMs: 4_000 });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
     await waitFor('the POST to reach Smart Gift', faultHit);
     await first.kill();
 
-    await startWorker();
+    await env.startWorker();
     const result = await handle.result();
 
     // Whether the held request or the retry placed it, there is one order with our codes.
     expect(result).toMatchObject({ orderId: ids.orderId, voucherCodes: ids.voucherCodes });
-    const ledger = await smartGiftLedgerFor(sandbox, ids.orderId);
+    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toHaveLength(1);
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
   }, 120_000);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
@@ -154,6 +155,44 @@ export function useInProcessStack(): { sandbox: TestSandbox; stack: InProcessSta
     await env.sandbox?.close();
   });
   return env;
+}
+
+/**
+ * Registers jest hooks for a crash test: a sandbox, a client, and `startWorker()` for worker
+ * processes on `taskQueue` that are SIGKILLed after each test if still alive.
+ */
+export function useCrashStack(taskQueue: string): { sandbox: TestSandbox; giftflow: GiftflowClient; startWorker(): Promise<WorkerProcess> } {
+  const workers: WorkerProcess[] = [];
+  const env = {
+    startWorker: async () => {
+      const worker = await WorkerProcess.start({ ...env.sandbox.env(), GIFTFLOW_TASK_QUEUES: taskQueue });
+      workers.push(worker);
+      return worker;
+    },
+  } as { sandbox: TestSandbox; giftflow: GiftflowClient; startWorker(): Promise<WorkerProcess> };
+  beforeAll(async () => {
+    env.sandbox = await TestSandbox.start();
+    env.giftflow = await connectTestClient();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.kill()));
+    await env.sandbox.clearFaults();
+  });
+  afterAll(async () => {
+    await env.giftflow?.close();
+    await env.sandbox?.close();
+  });
+  return env;
+}
+
+/** The ApplicationFailure a direct activity call throws (fails the test if it resolves). */
+export async function failureOf(call: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
 }
 
 /** A giftflow worker in its own OS process (`workers/main.ts`), ready when it says so. */
