@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { createFlexyboxActivities } from '../activities/flexybox';
 import { closeHttpPools } from '../activities/http';
 import { flexyboxSeed } from '../sandbox/flexybox';

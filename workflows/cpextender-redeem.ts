@@ -45,11 +45,7 @@ interface Hold {
 /** Authorizes an amount on a card, holds it until `confirm`, `cancel` or the hold timeout, and closes the hold accordingly. */
 export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise<CpExtenderRedeemResult> {
   const tracker = new OrderTracker<CpExtenderRedeemIds, CpExtenderRedeemResult>('authorize');
-  const parsed = cpExtenderRedeemInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid CP Extender redemption input: ${parsed.error.message}` }));
-  }
-  const input = parsed.data;
+  const input = tracker.parseInput(cpExtenderRedeemInputSchema, rawInput, 'CP Extender redemption input');
   // CP Extender has no dedupe key for Authorize: the SaleId in BalanceCheck History is how we recognise our own hold.
   const saleId = input.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.redeemSaleId);
   tracker.recordIds({ saleId });

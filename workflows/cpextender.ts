@@ -29,11 +29,7 @@ const MAX_RESERVATIONS = 3;
 /** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
 export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
   const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId');
-  const parsed = cpExtenderIssueInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid CP Extender gift-card input: ${parsed.error.message}` }));
-  }
-  const order = parsed.data;
+  const order = tracker.parseInput(cpExtenderIssueInputSchema, rawInput, 'CP Extender gift-card input');
   // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
   const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
   if (saleId) tracker.recordIds({ saleId });
@@ -112,12 +108,9 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
 /** Reserves `count` GiftCardIds under one RequestName, asking again while the provider's batch cap returns fewer. */
 export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Promise<CpExtenderPoolResult> {
   const tracker = new OrderTracker<{ requestName: string }, CpExtenderPoolResult>('reserveIds');
-  const parsed = cpExtenderPoolInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid CP Extender pool input: ${parsed.error.message}` }));
-  }
-  const { count, agency } = parsed.data;
-  const requestName = parsed.data.requestName ?? workflowInfo().workflowId;
+  const pool = tracker.parseInput(cpExtenderPoolInputSchema, rawInput, 'CP Extender pool input');
+  const { count, agency } = pool;
+  const requestName = pool.requestName ?? workflowInfo().workflowId;
   tracker.recordIds({ requestName });
   const giftCardIds = new Set<string>();
   let batches = 0;

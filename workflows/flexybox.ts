@@ -4,7 +4,7 @@
  * commit it with an external payment. Every write is keyed by an ID derived from the
  * workflow ID, and Flexybox dedupes each of them, so every step may be retried safely.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
 import {
   FLEXYBOX_ID_STEPS,
@@ -22,11 +22,7 @@ const flexybox = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
 export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
   const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog');
-  const parsed = flexyboxOrderInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid Flexybox order input: ${parsed.error.message}` }));
-  }
-  const order = parsed.data;
+  const order = tracker.parseInput(flexyboxOrderInputSchema, rawInput, 'Flexybox order input');
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
   const salesOrderId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.salesOrderId);

@@ -3,6 +3,7 @@
  * `GiftOrderState` search attribute, attempts per step and the last error.
  */
 import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { output, ZodType } from 'zod';
 import { SEARCH_ATTRIBUTES, statusQuery, type OrderState, type OrderStatus } from '../contracts/shared';
 
 export class OrderTracker<Ids extends object, Result> {
@@ -55,6 +56,16 @@ export class OrderTracker<Ids extends object, Result> {
   resume(): void {
     this.status.lastError = null;
     this.setState('running');
+  }
+
+  /**
+   * Validates the input again (the client did before start). Bad input fails the order with
+   * `InvalidInput`, never the workflow task, which would be retried forever.
+   */
+  parseInput<S extends ZodType>(schema: S, input: unknown, what: string): output<S> {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) throw this.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid ${what}: ${parsed.error.message}` }));
+    return parsed.data;
   }
 
   recordIds(ids: Partial<Ids>): void {

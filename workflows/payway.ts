@@ -41,11 +41,7 @@ type Created = Pick<PaywayOrderResult, 'id' | 'orderId' | 'paymentId'>;
 /** Places one Payway gift order and returns the IDs Payway knows it by. */
 export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<PaywayOrderResult> {
   const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('createGiftOrder');
-  const parsed = paywayOrderInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid Payway order input: ${parsed.error.message}` }));
-  }
-  const order = parsed.data;
+  const order = tracker.parseInput(paywayOrderInputSchema, rawInput, 'Payway order input');
   const { workflowId } = workflowInfo();
   // Sent with every create, so Payway's records tell an operator whether a lost create landed.
   const merchantReference = deriveProviderId(workflowId, PAYWAY_ID_STEPS.merchantReference);

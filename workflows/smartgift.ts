@@ -4,7 +4,7 @@
  * idempotency key, but its voucher codes must be unique: a repeat of a request that landed
  * collides on our codes and cannot create a second order, and tells us the first one exists.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
 import {
   SMARTGIFT_ID_STEPS,
@@ -22,11 +22,7 @@ const smartgift = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 /** Places one Smart Gift voucher order and returns its reference, order_id and voucher codes. */
 export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Promise<SmartGiftOrderResult> {
   const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('checkPaymentMethod');
-  const parsed = smartGiftOrderInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw tracker.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid Smart Gift order input: ${parsed.error.message}` }));
-  }
-  const order = parsed.data;
+  const order = tracker.parseInput(smartGiftOrderInputSchema, rawInput, 'Smart Gift order input');
   const { workflowId } = workflowInfo();
   const orderId = order.order_id ?? deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.orderId);
   // One seed per item without a caller code; the activity turns it into the voucher code
