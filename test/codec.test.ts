@@ -6,7 +6,10 @@ import { loadCodecSettings } from '../security/codec-keys';
 import { createCodecServer } from '../security/codec-server';
 import { AesGcmPayloadCodec, UnknownCodecKeyError } from '../security/payload-codec';
 import { TEST_KEY_A, TEST_KEY_B } from './support/codec-keys';
+import { cpExtenderIssue } from './support/cpextender';
 import { flexyboxOrder } from './support/flexybox';
+import { paywayOrder } from './support/payway';
+import { smartGiftOrder } from './support/smartgift';
 import { temporalAddress, uniqueRef, useInProcessStack } from './support/stack';
 
 const codecFor = async (keys: string, active?: string) => {
@@ -117,22 +120,44 @@ describe('codec server', () => {
 describe('customer data in Temporal history', () => {
   const env = useInProcessStack();
 
-  it('stores a Flexybox order encrypted: raw history holds no PII or token, the codec restores the input', async () => {
-    const input = flexyboxOrder({ customer: { fullName: 'Astrid Kjærgaard', email: 'astrid.kjaergaard@example.dk', phoneNumber: '+4512345678' } });
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: uniqueRef('pii'), input });
+  /** One order per provider, each carrying personal data that must not be readable in history. */
+  const orders = [
+    {
+      provider: 'flexybox' as const,
+      input: flexyboxOrder({ customer: { fullName: 'Astrid Kjærgaard', email: 'astrid.kjaergaard@example.dk', phoneNumber: '+4512345678' } }),
+      personal: ['astrid.kjaergaard@example.dk', 'Astrid', 'Kj\u00e6rgaard', '+4512345678'],
+    },
+    {
+      provider: 'smartgift' as const,
+      input: smartGiftOrder({
+        items: [{ id: 1, price: 50, to: 'Ingeborg', from: 'Halvard', message: 'Til Ingeborg med kærlighed' }],
+        customer: { email: 'halvard.tvedt@example.no', first_name: 'Halvard', last_name: 'Tvedt', address1: 'Strandvejen 9', postcode: 'NP11 4EY' },
+      }),
+      personal: ['halvard.tvedt@example.no', 'Halvard', 'Tvedt', 'Ingeborg', 'Strandvejen', 'med k'],
+    },
+    {
+      provider: 'payway' as const,
+      input: paywayOrder({
+        gift_delivery_address: { ...paywayOrder().gift_delivery_address!, first_name: 'Sigrun', last_name: 'Holmqvist', street: 'Fjordgatan', mobile_number: '0701234567' },
+      }),
+      personal: ['Sigrun', 'Holmqvist', 'Fjordgatan', '0701234567'],
+    },
+    { provider: 'cpextender' as const, input: cpExtenderIssue({ customerNumber: '3141592653' }), personal: ['3141592653'] },
+  ];
+
+  it.each(orders)('stores a $provider order encrypted: raw history holds no personal data or credential, the codec restores the input', async ({ provider, input, personal }) => {
+    const handle = await env.stack.giftflow.startGiftOrder({ provider, orderRef: uniqueRef(`pii-${provider}`), input: input as never });
     await handle.result();
 
     const raw = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
     const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
     await raw.connection.close();
     const text = asText(history);
-    for (const secret of ['astrid.kjaergaard@example.dk', 'Astrid', 'Kj\u00e6rgaard', '+4512345678', 'flexybox-dev-token']) {
-      expect(text).not.toContain(secret);
-    }
+    for (const secret of [...personal, ...env.sandbox.config().secrets]) expect(text).not.toContain(secret);
     expect(text).toContain('binary/encrypted');
 
     const started = history.events![0].workflowExecutionStartedEventAttributes!;
     const [decoded] = await (await codecFor(process.env.GIFTFLOW_CODEC_KEYS!)).decode(started.input!.payloads as Payload[]);
-    expect(valueOf(decoded)).toMatchObject({ customer: input.customer, departmentId: input.departmentId });
+    expect(valueOf(decoded)).toMatchObject(JSON.parse(JSON.stringify(input)));
   });
 });
