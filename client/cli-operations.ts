@@ -1,6 +1,6 @@
 /**
- * The operator commands of the `giftflow` CLI that find and unstick orders: `list` and
- * `reconcile`. cli.ts parses the arguments and dispatches here.
+ * The operator commands of the `giftflow` CLI that find, inspect and unstick orders: `list`,
+ * `status` and `reconcile`. cli.ts parses the arguments and dispatches here.
  */
 import { PROVIDERS, type OrderState, type Provider, type ReconcileAnswer, type ReconcileReply } from '../contracts/shared';
 import { ORDER_STATES, type GiftflowClient, type OrderSummary } from '.';
@@ -29,6 +29,26 @@ export async function listOrders(
     ['STATE', 'PROVIDER', 'ORDER REF', 'AGE', 'WORKFLOW ID', 'LAST ERROR'],
     orders.map((order) => [order.state ?? '-', order.provider ?? '-', order.orderRef ?? '-', age(order, now), order.workflowId, order.lastError ?? '']),
   );
+}
+
+/** `giftflow status <workflowId> [--json]`: the order's steps, IDs, errors and result, readably (or the raw JSON). */
+export async function orderStatus(giftflow: GiftflowClient, workflowId: string, options: { json?: boolean }): Promise<string> {
+  const status = await giftflow.getOrderStatus(workflowId);
+  if (options.json) return `${JSON.stringify(status, null, 2)}\n`;
+  const steps = Object.entries(status.attempts).map(([step, attempts]) => [step, 'done', String(attempts)]);
+  if (status.state !== 'completed') steps.push([status.step, status.state, status.retrying ? String(status.retrying.attempt) : '']);
+  const ids = Object.entries(status.providerIds).map(([name, id]) => `  ${name}: ${id}`);
+  return [
+    `${workflowId}: ${status.state} (Temporal: ${status.workflowStatus})`,
+    '',
+    table(['STEP', 'STATE', 'ATTEMPTS'], steps).trimEnd(),
+    '',
+    ids.length ? `provider IDs:\n${ids.join('\n')}` : 'provider IDs: none yet',
+    ...(status.retrying ? [`retrying ${status.retrying.step}, attempt ${status.retrying.attempt}: ${status.retrying.lastFailure ?? ''}`] : []),
+    ...(status.lastError ? [`last error: ${status.lastError}`] : []),
+    ...(status.result ? [`result:\n${JSON.stringify(status.result, null, 2)}`] : []),
+    '',
+  ].join('\n');
 }
 
 /** `giftflow reconcile <workflowId> --created --order-id X [--payment-id Y]` or `--not-created`. */

@@ -10,7 +10,7 @@ import { startCodecServerFromEnv } from '../security/codec-server';
 import { PROVIDERS } from '../contracts/shared';
 import { CpExtenderOperationError, GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
 import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
-import { listOrders, reconcileOrder, UsageError } from './cli-operations';
+import { listOrders, orderStatus, reconcileOrder, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
 
 const HELP = `giftflow: place and operate gift-card orders run as Temporal workflows
@@ -20,7 +20,9 @@ Usage:
       Start an order (providers: ${Object.keys(ORDER_TYPES).join(', ')}). Prints JSON with the
       workflow ID; with --wait also the result. Without --ref the reference is derived from
       the input, so running the same command twice attaches to the same order.
-  giftflow status <workflowId>     Print the order's status query as JSON.
+  giftflow status <workflowId> [--json]
+      The order's steps with their attempts, provider IDs, last error and result (the status
+      query; raw JSON with --json).
   giftflow cancel <workflowId>     Request cancellation of the order.
   giftflow list [--state <state>] [--provider <provider>] [--limit <n>] [--json]
       The newest orders as a table (or JSON): state, provider, orderRef, age, workflow ID,
@@ -63,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'order') return placeOrder(target, values);
-  if (command === 'status') return withClient(async (giftflow) => print(await giftflow.getOrderStatus(requireWorkflowId(target))));
+  if (command === 'status') return withClient(async (giftflow) => void process.stdout.write(await orderStatus(giftflow, requireWorkflowId(target), values)));
   if (command === 'codec-server') return serveCodec();
   if (command === 'list') return withClient(async (giftflow) => void process.stdout.write(await listOrders(giftflow, values)));
   if (command === 'reconcile') return withClient(async (giftflow) => print(await reconcileOrder(giftflow, requireWorkflowId(target), values)));

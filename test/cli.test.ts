@@ -41,8 +41,12 @@ describe('giftflow CLI', () => {
     expect(printed).toMatchObject({ workflowId: flexyboxIdsFor(orderRef).workflowId, orderRef, result: { total: 500 } });
     expect((await flexyboxLedgerFor(env.sandbox, orderRef)).payments).toHaveLength(1);
 
-    const status = await giftflow(['status', printed.workflowId]);
+    const status = await giftflow(['status', printed.workflowId, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'completed', providerIds: { salesOrderId: printed.result.salesOrderId } });
+    const readable = (await giftflow(['status', printed.workflowId])).stdout;
+    expect(readable).toContain(`${printed.workflowId}: completed (Temporal: COMPLETED)`);
+    expect(readable).toMatch(/^commitSalesOrder\s+done\s+1$/m);
+    expect(readable).toContain(`salesOrderId: ${printed.result.salesOrderId}`);
   });
 
   it('derives the reference from the input when --ref is missing, so a repeated command orders once', async () => {
