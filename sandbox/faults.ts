@@ -21,6 +21,8 @@ export const faultSpecSchema = z.strictObject(
     /** For `delay`: hold the request before the provider handles it (default), or hold the answer after it did. */
     delayPhase: z.enum(['before', 'after']).default('before'),
     times: z.number().int().min(0).default(1),
+    /** Chance that a matching request gets the fault (1 = every one); a request it spares is matched against the next fault. */
+    probability: z.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(1),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'body: must be a JSON object' : undefined) },
 );
@@ -71,13 +73,14 @@ export class FaultRegistry {
     return fault;
   }
 
-  /** The first fault matching the request that has uses left; counts the use. */
+  /** The first fault matching the request that has uses left and whose probability strikes; counts the use. */
   take(method: string, path: string): Fault | undefined {
     const match = this.entries.find(
       ({ fault, pattern }) =>
         fault.remaining !== 0 &&
         (fault.method === undefined || fault.method.toUpperCase() === method.toUpperCase()) &&
-        pattern.test(path),
+        pattern.test(path) &&
+        (fault.probability >= 1 || Math.random() < fault.probability),
     );
     if (!match) return undefined;
     match.fault.hits += 1;

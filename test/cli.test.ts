@@ -68,6 +68,27 @@ describe('giftflow CLI', () => {
     await env.sandbox.clearFaults();
   });
 
+  it('ends an order cancelled with `temporal workflow cancel` exactly as one cancelled with `giftflow cancel`', async () => {
+    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'status', status: 503, times: 0 });
+    const cancelledBy = async (cancel: (workflowId: string) => Promise<unknown>) => {
+      const started = JSON.parse((await giftflow(['order', 'flexybox', '--input', inputFile('x.json', flexyboxOrder()), '--ref', uniqueRef('cancel-by')])).stdout);
+      await waitFor('the sales order to be retried', async () => (await env.stack.giftflow.getOrderStatus(started.workflowId)).retrying);
+      await cancel(started.workflowId);
+      return waitFor('the order to be cancelled', async () => {
+        const status = await env.stack.giftflow.getOrderStatus(started.workflowId);
+        return status.workflowStatus === 'CANCELLED' && { ...status, lastError: status.lastError?.replace(/[0-9a-f-]{36}/g, '<id>') };
+      });
+    };
+    const temporalCli = process.env.TEMPORAL_CLI ?? path.resolve(__dirname, '..', '.tools', 'bin', 'temporal');
+    const viaGiftflow = await cancelledBy((workflowId) => giftflow(['cancel', workflowId]));
+    const viaTemporal = await cancelledBy(
+      (workflowId) => new Promise((resolve, reject) => execFile(temporalCli, ['workflow', 'cancel', '--workflow-id', workflowId, '--address', temporalAddress()], (e) => (e ? reject(e) : resolve(undefined)))),
+    );
+    await env.sandbox.clearFaults();
+    for (const status of [viaGiftflow, viaTemporal]) expect(status).toMatchObject({ state: 'cancelled', workflowStatus: 'CANCELLED', step: 'createSalesOrder' });
+    expect(viaTemporal.lastError).toBe(viaGiftflow.lastError);
+  });
+
   it.each([
     ['bad JSON', (ref) => ['order', 'flexybox', '--ref', ref, '--input', inputFile('bad.json', '{ "customer": ')], 2, /^giftflow: --input file .*bad\.json is not valid JSON: /],
     ['a missing file', (ref) => ['order', 'flexybox', '--ref', ref, '--input', path.join(dir, 'nope.json')], 2, /^giftflow: cannot read --input file .*nope\.json: ENOENT$/],
