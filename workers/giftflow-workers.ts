@@ -2,7 +2,8 @@
  * Builds the giftflow workers: one Worker per provider task queue, all in one process,
  * sharing one connection, one workflow bundle and one set of activities.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { Worker as Thread } from 'node:worker_threads';
+import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities } from '../activities';
 import type { GiftflowConfig } from '../config';
@@ -17,10 +18,28 @@ const QUEUE_OPTIONS: Record<string, Partial<WorkerOptions>> = {
   [SMARTGIFT_TASK_QUEUE]: { maxTaskQueueActivitiesPerSecond: SMARTGIFT_REQUESTS_PER_MINUTE / 60 },
 };
 
-/** Bundles the workflow code once; each Worker reuses the bundle instead of building its own. */
+/**
+ * Bundles the workflow code once; each Worker reuses the bundle instead of building its own.
+ * The bundler (webpack, swc) runs in a worker thread and leaves with it: bundled in the
+ * worker's own thread it stays resident, about 100 MB of the worker's RSS.
+ */
 export function bundleGiftflowWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return new Promise((resolve, reject) => {
+    const thread = new Thread(BUNDLE_IN_THREAD, { eval: true, workerData: require.resolve('../workflows') });
+    thread.once('message', (code: string) => resolve({ code }));
+    thread.once('error', reject);
+    thread.once('exit', (exitCode) => exitCode !== 0 && reject(new Error(`workflow bundling thread exited with ${exitCode}`)));
+  });
 }
+
+// webpack's progress lines are noise in worker logs; real bundling errors still reject.
+const BUNDLE_IN_THREAD = `
+  const { parentPort, workerData } = require('node:worker_threads');
+  const { bundleWorkflowCode } = require('@temporalio/worker');
+  const noop = () => undefined;
+  const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+  bundleWorkflowCode({ workflowsPath: workerData, logger }).then((bundle) => parentPort.postMessage(bundle.code));
+`;
 
 export async function createGiftflowWorkers(options: {
   connection: NativeConnection;
@@ -47,6 +66,3 @@ export async function createGiftflowWorkers(options: {
   );
 }
 
-const noop = () => undefined;
-/** webpack's progress lines are noise in worker logs; real bundling errors still throw. */
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
