@@ -55,6 +55,8 @@ const envSchema = z.object({
   GIFTFLOW_HTTP_CONNECT_TIMEOUT_MS: milliseconds(5_000),
   GIFTFLOW_HTTP_HEADERS_TIMEOUT_MS: milliseconds(15_000),
   GIFTFLOW_HTTP_BODY_TIMEOUT_MS: milliseconds(15_000),
+  /** Workflow runs each Worker keeps in memory; unset = the SDK's default, sized from the heap limit. */
+  GIFTFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).optional(),
   GIFTFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
@@ -68,6 +70,7 @@ export interface GiftflowConfig {
   http: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number };
   taskQueues: string[];
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  maxCachedWorkflows?: number;
   /** The values of every credential variable, so logs and errors can mask them. */
   secrets: string[];
 }
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig
     },
     taskQueues: e.GIFTFLOW_TASK_QUEUES,
     logLevel: e.GIFTFLOW_LOG_LEVEL,
+    maxCachedWorkflows: e.GIFTFLOW_MAX_CACHED_WORKFLOWS,
     secrets: Object.entries(e)
       .filter(([name, value]) => SECRET_VARIABLE.test(name) && typeof value === 'string')
       .map(([, value]) => value as string),

@@ -60,6 +60,7 @@ export async function createGiftflowWorkers(options: {
         workflowBundle,
         activities,
         dataConverter: options.dataConverter,
+        maxCachedWorkflows: options.config.maxCachedWorkflows,
         ...QUEUE_OPTIONS[taskQueue],
       }),
     ),
