@@ -1,4 +1,4 @@
-import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue } from './support/cpextender';
+import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue, cpExtenderLedger } from './support/cpextender';
 import { uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-cpextender');
@@ -23,4 +23,27 @@ describe('CP Extender gift card survives a worker crash', () => {
     const creates = (await env.sandbox.requests()).filter((r) => r.path.endsWith('/Giftcard/Create'));
     expect(creates).toHaveLength(1);
   }, 120_000);
+
+  it('never sends Authorize again after the worker dies with the hold placed but unanswered', async () => {
+    await env.startWorker();
+    const card = await (await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('cpx-crash-card'), input: cpExtenderIssue() })).result();
+    // CP Extender places the hold, then the sandbox holds the answer while the worker dies: the
+    // server's heartbeat timeout, not an answer, ends that attempt. A blind resend would hold twice.
+    await env.sandbox.fault({ method: 'POST', path: '/Giftcard/Authorize$', kind: 'delay', delayMs: 4_000, delayPhase: 'after' });
+    const handle = await env.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('cpx-crash-redeem'), input: { giftCardId: card.giftCardId, amount: 40, autoConfirm: true } });
+    await waitFor('Authorize to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'authorize');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all(env.workers().map((worker) => worker.kill()));
+
+    await env.startWorker();
+    await waitFor('the redemption to ask for reconciliation', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-reconciliation', 60_000);
+    const [hold] = (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === card.giftCardId);
+    await env.giftflow.reconcileOrder(handle.workflowId, { outcome: 'created', authCode: hold.authCode });
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ outcome: 'confirmed', balance: 60 });
+    const holds = (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === card.giftCardId);
+    expect(holds).toEqual([expect.objectContaining({ amount: 40, state: 'confirmed' })]);
+  }, 120_000);
 });
+

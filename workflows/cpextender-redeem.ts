@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
@@ -28,11 +29,14 @@ import {
   type RedemptionOutcome,
 } from '../contracts/cpextender';
 import { FAILURE_TYPES, reconcileUpdate, type ReconcileAnswer } from '../contracts/shared';
-import { PROVIDER_CALL } from './activity-options';
+import { PROVIDER_CALL, PROVIDER_CALL_ONCE } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
 
 const cpextender = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
+// One attempt only: the server must never resend Authorize on its own (e.g. after a worker
+// died mid-call and the heartbeat timed out); the workflow decides from BalanceCheck.
+const { authorizeCpExtender } = proxyActivities<GiftflowActivities>(PROVIDER_CALL_ONCE);
 
 /** Authorize sends after which an ambiguous outcome is no longer retried, even when it provably did not land. */
 const MAX_AUTHORIZE_SENDS = 5;
@@ -91,12 +95,17 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
       try {
         // Not cancellable: a cancellation must not leave us without the AuthCode of a hold that landed.
         const held = await CancellationScope.nonCancellable(() =>
-          tracker.step('authorize', () => cpextender.authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points })),
+          tracker.step('authorize', () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points })),
         );
         tracker.recordIds({ authCode: held.authCode, requestId: held.requestId });
         return held;
       } catch (error) {
-        if (!isAmbiguous(error) || sends >= MAX_AUTHORIZE_SENDS) throw error;
+        if (sends >= MAX_AUTHORIZE_SENDS) throw error;
+        if (provablyNotSent(error)) {
+          await sleep(Math.min(30_000, 1_000 * 2 ** (sends - 1)));
+          continue;
+        }
+        if (!isAmbiguous(error)) throw error;
       }
       unknownHold = `an Authorize for SaleId ${saleId} whose outcome is unknown may hold an amount on ${input.giftCardId}; check BalanceCheck History`;
       // Give a slow request time to land before looking for it.
@@ -167,6 +176,14 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   }
 }
 
+/** The request may have landed: an ambiguous answer, or the activity timed out (its worker died or hung mid-call). */
 function isAmbiguous(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.ambiguous;
+  if (!(error instanceof ActivityFailure)) return false;
+  return error.cause instanceof TimeoutFailure || (error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.ambiguous);
+}
+
+/** The request never reached CP Extender (unreachable) or was turned away unprocessed (429): resending is safe. */
+function provablyNotSent(error: unknown): boolean {
+  const type = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+  return type === FAILURE_TYPES.unavailable || type === FAILURE_TYPES.rateLimited;
 }

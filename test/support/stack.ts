@@ -157,11 +157,19 @@ export function useInProcessStack(): { sandbox: TestSandbox; stack: InProcessSta
   return env;
 }
 
+interface CrashStack {
+  sandbox: TestSandbox;
+  giftflow: GiftflowClient;
+  startWorker(): Promise<WorkerProcess>;
+  /** The worker processes started so far in this test. */
+  workers(): WorkerProcess[];
+}
+
 /**
  * Registers jest hooks for a crash test: a sandbox, a client, and `startWorker()` for worker
  * processes on `taskQueue` that are SIGKILLed after each test if still alive.
  */
-export function useCrashStack(taskQueue: string): { sandbox: TestSandbox; giftflow: GiftflowClient; startWorker(): Promise<WorkerProcess> } {
+export function useCrashStack(taskQueue: string): CrashStack {
   const workers: WorkerProcess[] = [];
   const env = {
     startWorker: async () => {
@@ -169,7 +177,8 @@ export function useCrashStack(taskQueue: string): { sandbox: TestSandbox; giftfl
       workers.push(worker);
       return worker;
     },
-  } as { sandbox: TestSandbox; giftflow: GiftflowClient; startWorker(): Promise<WorkerProcess> };
+    workers: () => [...workers],
+  } as CrashStack;
   beforeAll(async () => {
     env.sandbox = await TestSandbox.start();
     env.giftflow = await connectTestClient();
