@@ -51,21 +51,28 @@ export async function orderStatus(giftflow: GiftflowClient, workflowId: string, 
   ].join('\n');
 }
 
-/** `giftflow reconcile <workflowId> --created --order-id X [--payment-id Y]` or `--not-created`. */
+/**
+ * `giftflow reconcile <workflowId> --created --order-id X [--payment-id Y]` (a Payway order),
+ * `--created --auth-code X` (a CP Extender redemption) or `--not-created`.
+ */
 export async function reconcileOrder(
   giftflow: GiftflowClient,
   workflowId: string,
-  options: { created?: boolean; 'not-created'?: boolean; 'order-id'?: string; 'payment-id'?: string },
+  options: { created?: boolean; 'not-created'?: boolean; 'order-id'?: string; 'payment-id'?: string; 'auth-code'?: string },
 ): Promise<{ workflowId: string } & ReconcileReply> {
   if (options.created === options['not-created']) {
-    throw new UsageError('say what the provider shows: --created --order-id <id> [--payment-id <id>], or --not-created');
+    throw new UsageError('say what the provider shows: --created --order-id <id> [--payment-id <id>] (or --auth-code <code> for a redemption), or --not-created');
   }
   let answer: ReconcileAnswer;
   if (options.created) {
-    if (!options['order-id']) throw new UsageError('--created needs --order-id <the order ID the provider shows>');
-    answer = { outcome: 'created', orderId: options['order-id'], ...(options['payment-id'] && { paymentId: options['payment-id'] }) };
+    if (Boolean(options['order-id']) === Boolean(options['auth-code'])) {
+      throw new UsageError('--created needs --order-id <the order ID the provider shows>, or for a CP Extender redemption --auth-code <the AuthCode of its hold>');
+    }
+    answer = options['auth-code']
+      ? { outcome: 'created', authCode: options['auth-code'] }
+      : { outcome: 'created', orderId: options['order-id'], ...(options['payment-id'] && { paymentId: options['payment-id'] }) };
   } else {
-    if (options['order-id'] || options['payment-id']) throw new UsageError('--not-created takes no --order-id or --payment-id');
+    if (options['order-id'] || options['payment-id'] || options['auth-code']) throw new UsageError('--not-created takes no --order-id, --payment-id or --auth-code');
     answer = { outcome: 'not-created' };
   }
   return { workflowId, ...(await giftflow.reconcileOrder(workflowId, answer)) };

@@ -28,6 +28,7 @@ Usage:
       The newest orders as a table (or JSON): state, provider, orderRef, age, workflow ID,
       and for orders in needs-reconciliation what to check.
   giftflow reconcile <workflowId> --created --order-id <id> [--payment-id <id>]
+  giftflow reconcile <workflowId> --created --auth-code <code>      (a CP Extender redemption)
   giftflow reconcile <workflowId> --not-created
       Answer an order in needs-reconciliation with what the provider shows: the order
       exists (it completes with that ID), or it does not (the step is sent again).
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
       'not-created': { type: 'boolean' },
       'order-id': { type: 'string' },
       'payment-id': { type: 'string' },
+      'auth-code': { type: 'string' },
       ...CPEXTENDER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue, cpExtenderLedger } from './support/cpextender';
-import { uniqueRef, useCrashStack, waitFor } from './support/stack';
+import { temporalAddress, uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-cpextender');
 
@@ -38,7 +41,12 @@ describe('CP Extender gift card survives a worker crash', () => {
     await env.startWorker();
     await waitFor('the redemption to ask for reconciliation', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-reconciliation', 60_000);
     const [hold] = (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === card.giftCardId);
-    await env.giftflow.reconcileOrder(handle.workflowId, { outcome: 'created', authCode: hold.authCode });
+    // The operator answers with the CLI, as the README tells them to.
+    const cli = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
+    const answered = await promisify(execFile)(process.execPath, [cli, 'reconcile', handle.workflowId, '--created', '--auth-code', hold.authCode], {
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
+    });
+    expect(JSON.parse(answered.stdout)).toMatchObject({ workflowId: handle.workflowId, accepted: 'created' });
     const result = await handle.result();
 
     expect(result).toMatchObject({ outcome: 'confirmed', balance: 60 });

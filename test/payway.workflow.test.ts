@@ -117,7 +117,7 @@ describe('Payway gift order', () => {
     expect(await refused({ outcome: 'maybe' })).toBe("invalid reconcile answer: outcome: outcome must be 'created' or 'not-created'");
     expect(await refused({ outcome: 'not-created', orderId: 'X' })).toMatch(/^invalid reconcile answer: \(answer\): Unrecognized key: "orderId"/);
     const usage = await giftflow(['reconcile', workflowId, '--created']);
-    expect({ code: usage.code, stderr: usage.stderr.trim() }).toEqual({ code: 2, stderr: 'giftflow: --created needs --order-id <the order ID the provider shows>' });
+    expect({ code: usage.code, stderr: usage.stderr.trim() }).toEqual({ code: 2, stderr: 'giftflow: --created needs --order-id <the order ID the provider shows>, or for a CP Extender redemption --auth-code <the AuthCode of its hold>' });
 
     expect(await env.stack.giftflow.reconcileOrder(workflowId, { outcome: 'not-created' })).toMatchObject({ accepted: 'not-created' });
     const result = await handle.result();
