@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { sendJson, type Reply } from './support/http';
 import { FLEXYBOX_PREFIXES, flexyboxSeed } from '../sandbox/flexybox';
 import { createSandboxServer } from '../sandbox/server';
 
@@ -22,19 +23,9 @@ beforeEach(() => call('POST', '/__sandbox/reset'));
 
 afterAll(() => app.close());
 
-interface Reply {
-  status: number;
-  headers: Record<string, unknown>;
-  body: any;
-}
 
-async function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
+  return sendJson(`${baseUrl}${path}`, method, body, token === null ? {} : { authorization: `Bearer ${token}` });
 }
 
 const ledger = async () => (await call('GET', '/__sandbox/ledger')).body.flexybox;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { sendJson, type Reply } from './support/http';
 import { createSandboxServer } from '../sandbox/server';
 import { smartGiftSeed } from '../sandbox/smartgift';
 import { documentedFullBody, documentedShortBody } from './support/smartgift';
@@ -23,19 +24,9 @@ beforeAll(async () => {
 beforeEach(() => call('POST', '/__sandbox/reset'));
 afterAll(() => app.close());
 
-interface Reply {
-  status: number;
-  headers: Record<string, unknown>;
-  body: any;
-}
 
-async function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, key: string | null = KEY, url = baseUrl): Promise<Reply> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (key !== null) headers['smart-auth'] = key;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, key: string | null = KEY, url = baseUrl): Promise<Reply> {
+  return sendJson(`${url}${path}`, method, body, { accept: 'application/json', ...(key !== null && { 'smart-auth': key }) });
 }
 
 const posSale = (body: unknown) => call('POST', '/smartgift/pos-sale', body);
