@@ -21,4 +21,4 @@ COPY . .
 
 USER node
 
-CMD ["npx", "tsx", "workers/main.ts"]
+CMD ["node", "--require", "tsx/cjs", "workers/main.ts"]

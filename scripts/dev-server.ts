@@ -35,6 +35,15 @@ export interface DevServer {
 }
 
 const HOST = '127.0.0.1';
+
+/**
+ * How giftflow's own processes (worker, sandbox, codec server) run their TypeScript: Node with
+ * tsx's CommonJS hook only. `tsx script.ts` also installs the ES-module loader, which runs in
+ * a thread of its own and costs every process ~30 MB of RSS; giftflow is CommonJS throughout.
+ */
+export function tsProcess(script: string, ...args: string[]): [string, string[]] {
+  return [process.execPath, ['--require', 'tsx/cjs', script, ...args]];
+}
 /**
  * History's task queues (transfer: every activity and workflow task handed to matching;
  * timer: retries and timeouts; visibility: search attributes) read new tasks at most 20

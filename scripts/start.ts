@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ensureDevKeyFile } from '../security/codec-keys';
-import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers } from './dev-server';
+import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers, tsProcess } from './dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const LOCAL_TEMPORAL = '127.0.0.1:7233';
 const SANDBOX_PORT = process.env.SANDBOX_PORT ?? '4010';
 
@@ -55,9 +54,9 @@ function relay(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStr
   });
 }
 
-/** Runs `tsx script args...`; resolves once it prints a line containing `readyWhen` (or at once). */
-function startChild(name: string, script: string[], env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
-  const child = spawnGroup(TSX, script, { cwd: ROOT, env, output: 'pipe' });
+/** Runs `script args...` (TypeScript, see tsProcess); resolves once it prints a line containing `readyWhen` (or at once). */
+function startChild(name: string, [script, ...args]: string[], env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
+  const child = spawnGroup(...tsProcess(script, ...args), { cwd: ROOT, env, output: 'pipe' });
   return new Promise((resolve) => {
     const onLine = (line: string) => {
       if (readyWhen && line.includes(readyWhen)) resolve();

@@ -6,13 +6,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { request } from 'undici';
+import { tsProcess } from '../scripts/dev-server';
 import { TestSandbox } from './support/stack';
 
 const ROOT = path.resolve(__dirname, '..');
 
 function runChaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'chaos.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...tsProcess(path.join(ROOT, 'scripts', 'chaos.ts'), ...args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { tsProcess } from '../dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -43,7 +44,7 @@ export class BenchProcess {
   }
 
   static async start(name: string, script: string, env: NodeJS.ProcessEnv, readyWhen: string): Promise<BenchProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...tsProcess(path.join(ROOT, script)), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {

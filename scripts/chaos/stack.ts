@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import { freePort, processEnd, spawnGroup, startDevServer, stopGroup, type DevServer } from '../dev-server';
+import { freePort, processEnd, spawnGroup, startDevServer, stopGroup, tsProcess, type DevServer } from '../dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 120_000;
@@ -26,7 +26,7 @@ class StackProcess {
     readyWhen: string,
     logFile: string,
   ) {
-    const child = spawnGroup(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], { cwd: ROOT, env, output: 'pipe' });
+    const child = spawnGroup(...tsProcess(path.join(ROOT, script)), { cwd: ROOT, env, output: 'pipe' });
     this.child = child;
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     let seen = '';

@@ -15,6 +15,7 @@ import { loadConfig, type GiftflowConfig } from '../../config';
 import { GiftflowClient } from '../../client';
 import { createDataConverter } from '../../security/codec-keys';
 import { createSandboxServer } from '../../sandbox/server';
+import { tsProcess } from '../../scripts/dev-server';
 import { bundleGiftflowWorkflows, createGiftflowWorkers } from '../../workers/giftflow-workers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -209,7 +210,7 @@ export class WorkerProcess {
   private constructor(readonly child: ChildProcess, readonly output: () => string) {}
 
   static async start(env: Record<string, string>): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts')], {
+    const child = spawn(...tsProcess(path.join(ROOT, 'workers', 'main.ts')), {
       cwd: ROOT,
       env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress(), GIFTFLOW_LOG_LEVEL: 'WARN', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
