@@ -44,12 +44,13 @@ const HOST = '127.0.0.1';
 export function tsProcess(script: string, ...args: string[]): [string, string[]] {
   return [process.execPath, ['--require', 'tsx/cjs', script, ...args]];
 }
+
 /**
  * History's task queues (transfer: every activity and workflow task handed to matching;
  * timer: retries and timeouts; visibility: search attributes) read new tasks at most 20
  * times a second by default. One order at a time then waits ~45 ms per step for its
- * task to be read; at 1,000/s the read is immediate (bench: p50 of a 5-activity workflow
- * 550 ms -> ~110 ms). Under load a read takes a whole batch, so the limit only bites when quiet.
+ * task to be read; at 1,000/s the read is immediate (bench: p50 of the 5-activity floor
+ * 550 -> 144 ms). Under load a read takes a whole batch, so the limit only bites when quiet.
  */
 const QUEUE_POLL_RATES = ['transfer', 'timer', 'visibility'].map((queue) => `history.${queue}ProcessorMaxPollRPS=1000`);
 const START_TIMEOUT_MS = 60_000;
