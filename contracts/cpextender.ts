@@ -3,20 +3,15 @@
  * Inputs, results, task queue, updates and the provider's reason texts the workflows act on.
  * Shared by client, workflows and activities, so it must stay free of Node APIs.
  */
-import { defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { TASK_QUEUES, type OrderStatus } from './shared';
+import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
+
+export * from './cpextender-workflow';
 
 export const CPEXTENDER_TASK_QUEUE = TASK_QUEUES.cpextender;
 export const CPEXTENDER_ISSUE_WORKFLOW_TYPE = 'cpExtenderIssueGiftCard';
 export const CPEXTENDER_REDEEM_WORKFLOW_TYPE = 'cpExtenderRedeem';
 export const CPEXTENDER_POOL_WORKFLOW_TYPE = 'cpExtenderReservePool';
-
-/** The provider's documented reasons that change what the workflows do next. */
-export const CPEXTENDER_REASONS = {
-  alreadyExists: 'GiftcardId Already Exists',
-  notReserved: 'GiftcardId Not Reserved',
-} as const;
 
 const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
 const money = (what: string) =>
@@ -120,20 +115,12 @@ export interface CpExtenderRedeemIds {
 
 export type CpExtenderRedeemStatus = OrderStatus<CpExtenderRedeemIds, CpExtenderRedeemResult>;
 
-/** Confirms the held amount (the sale went through); resolves once CP Extender has confirmed it. */
-export const confirmRedemptionUpdate = defineUpdate<CpExtenderRedeemResult>('confirm');
-/** Releases the held amount (the sale was abandoned); resolves once CP Extender has cancelled it. */
-export const cancelRedemptionUpdate = defineUpdate<CpExtenderRedeemResult>('cancel');
-
 /**
  * The operator's `reconcile` answer (contracts/shared.ts) when an Authorize landed but its
  * answer was lost: `created` with the AuthCode found at CP Extender, or `not-created` to
- * authorize again.
+ * authorize again. Checked with checkReconcileAnswer.
  */
-export const cpExtenderReconcileSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('created'), authCode: text('authCode') }).strict(),
-  z.object({ outcome: z.literal('not-created') }).strict(),
-]);
+export type CpExtenderReconcileAnswer = CreatedAnswer<'authCode'> | { outcome: 'not-created' };
 
 /** Reserve `count` GiftCardIds for a printed batch or a campaign. */
 export const cpExtenderPoolInputSchema = z
@@ -150,6 +137,7 @@ export const cpExtenderPoolInputSchema = z
   .strict();
 
 export type CpExtenderPoolInput = z.input<typeof cpExtenderPoolInputSchema>;
+export type CpExtenderPool = z.output<typeof cpExtenderPoolInputSchema>;
 
 export interface CpExtenderPoolResult {
   requestName: string;
@@ -173,12 +161,6 @@ export type CpExtenderStep =
   | 'cancel'
   | 'reserveIds'
   | 'completed';
-
-/** Step names that seed the derived IDs. Changing one re-keys every live order: never do it. */
-export const CPEXTENDER_ID_STEPS = {
-  issueSaleId: 'cpextender/issue/sale',
-  redeemSaleId: 'cpextender/redeem/sale',
-} as const;
 
 /** Workflow ID of a redemption: the caller's reference makes a repeated start attach to it. */
 export function redemptionWorkflowId(redemptionRef: string): string {

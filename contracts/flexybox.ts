@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
+export * from './flexybox-workflow';
+
 export const FLEXYBOX_TASK_QUEUE = TASK_QUEUES.flexybox;
 export const FLEXYBOX_WORKFLOW_TYPE = 'flexyboxGiftCertificateOrder';
 
@@ -85,10 +87,3 @@ export type FlexyboxStep =
   | 'completed';
 
 export type FlexyboxOrderStatus = OrderStatus<FlexyboxIds, FlexyboxOrderResult>;
-
-/** Step names that seed the derived IDs. Changing one re-keys every live order: never do it. */
-export const FLEXYBOX_ID_STEPS = {
-  customerId: 'flexybox/customer',
-  salesOrderId: 'flexybox/salesOrder',
-  externalPaymentId: 'flexybox/externalPayment',
-} as const;

@@ -5,7 +5,9 @@
  * activities and sandbox.
  */
 import { z } from 'zod';
-import { TASK_QUEUES, type OrderStatus } from './shared';
+import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
+
+export * from './payway-workflow';
 
 export const PAYWAY_TASK_QUEUE = TASK_QUEUES.payway;
 export const PAYWAY_WORKFLOW_TYPE = 'paywayGiftOrder';
@@ -111,21 +113,5 @@ export interface PaywayOrderResult {
 export type PaywayStep = 'createGiftOrder' | 'completed';
 export type PaywayOrderStatus = OrderStatus<PaywayIds, PaywayOrderResult>;
 
-/** Step name that seeds merchant_reference. Changing it re-keys every live order: never do it. */
-export const PAYWAY_ID_STEPS = { merchantReference: 'payway/merchantReference' } as const;
-
-/** The operator's `reconcile` answer for a Payway create whose outcome is unknown. */
-export const paywayReconcileAnswerSchema = z.discriminatedUnion(
-  'outcome',
-  [
-    z.strictObject({
-      outcome: z.literal('created'),
-      orderId: text('orderId'),
-      paymentId: text('paymentId').optional(),
-    }),
-    z.strictObject({ outcome: z.literal('not-created') }),
-  ],
-  { error: "outcome must be 'created' or 'not-created'" },
-);
-
-export type PaywayReconcileAnswer = z.output<typeof paywayReconcileAnswerSchema>;
+/** The operator's `reconcile` answer for a Payway create whose outcome is unknown (checked with checkReconcileAnswer). */
+export type PaywayReconcileAnswer = CreatedAnswer<'orderId', 'paymentId'> | { outcome: 'not-created' };

@@ -35,6 +35,8 @@ export const FAILURE_TYPES = {
   rateLimited: 'ProviderRateLimited',
   /** The request may have landed and we do not know; the workflow decides. */
   ambiguous: 'AmbiguousOutcome',
+  /** The workflow's input fails its schema; the order fails before any provider call. */
+  invalidInput: 'InvalidInput',
 } as const;
 
 export type OrderState = 'running' | 'needs-reconciliation' | 'completed' | 'failed' | 'cancelled';
@@ -66,6 +68,41 @@ export interface ReconcileReply {
 }
 
 export const reconcileUpdate = defineUpdate<ReconcileReply, [ReconcileAnswer]>('reconcile');
+
+/** A `created` answer carrying a provider's `Required` reference fields and any of its `Optional` ones. */
+export type CreatedAnswer<Required extends string, Optional extends string = never> = { outcome: 'created' } & Record<Required, string> &
+  Partial<Record<Optional, string>>;
+
+/**
+ * Checks a `reconcile` answer for a provider whose `created` answer carries the `required`
+ * fields and may carry the `optional` ones, each a non-empty string (trimmed). Returns the
+ * answer or throws an Error naming each wrong field. Plain code rather than zod, because it
+ * runs in workflow code (see contracts/flexybox-workflow.ts).
+ */
+export function checkReconcileAnswer<Required extends string, Optional extends string = never>(
+  raw: unknown,
+  required: readonly Required[],
+  optional: readonly Optional[] = [],
+): CreatedAnswer<Required, Optional> | { outcome: 'not-created' } {
+  const answer: Record<string, unknown> = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {};
+  const problems: string[] = [];
+  if (answer.outcome !== 'created' && answer.outcome !== 'not-created') {
+    problems.push("outcome: outcome must be 'created' or 'not-created'");
+  } else {
+    const fields: string[] = answer.outcome === 'created' ? [...required, ...optional] : [];
+    const unknown = Object.keys(answer).filter((key) => key !== 'outcome' && !fields.includes(key));
+    if (unknown.length) problems.push(`(answer): Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+    for (const field of fields) {
+      const value = answer[field];
+      if (value === undefined && !required.includes(field as Required)) continue;
+      if (typeof value !== 'string') problems.push(`${field}: ${field} is required`);
+      else if (!value.trim()) problems.push(`${field}: ${field} must not be empty`);
+      else answer[field] = value.trim();
+    }
+  }
+  if (problems.length) throw new Error(`invalid reconcile answer: ${problems.join('; ')}`);
+  return answer as CreatedAnswer<Required, Optional> | { outcome: 'not-created' };
+}
 
 /** Memo key holding the fingerprint of the canonical input a workflow was started with. */
 export const INPUT_FINGERPRINT_MEMO = 'giftflowInputFingerprint';

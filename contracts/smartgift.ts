@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
+export * from './smartgift-workflow';
+
 export const SMARTGIFT_TASK_QUEUE = TASK_QUEUES.smartgift;
 export const SMARTGIFT_WORKFLOW_TYPE = 'smartGiftVoucherOrder';
 
@@ -133,12 +135,6 @@ export interface SmartGiftOrderResult {
 export type SmartGiftStep = 'checkPaymentMethod' | 'placeOrder' | 'completed';
 
 export type SmartGiftOrderStatus = OrderStatus<SmartGiftIds, SmartGiftOrderResult>;
-
-/** Step names that seed the derived IDs. Changing one re-keys every live order: never do it. */
-export const SMARTGIFT_ID_STEPS = {
-  orderId: 'smartgift/order',
-  voucherCode: (itemIndex: number) => `smartgift/voucher/${itemIndex}`,
-} as const;
 
 /** Length of the voucher codes giftflow derives (base 36, uppercase). */
 export const DERIVED_CODE_LENGTH = 12;

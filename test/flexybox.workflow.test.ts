@@ -161,6 +161,22 @@ describe('Flexybox gift-certificate order', () => {
     await expect(env.stack.temporal.workflow.getHandle(flexyboxIdsFor(orderRef).workflowId).describe()).rejects.toThrow(/not found/i);
   });
 
+  it('validates input started around the client in the worker: bad input fails naming the field, good input gets its defaults', async () => {
+    const start = (orderRef: string, input: unknown) =>
+      env.stack.temporal.workflow.start('flexyboxGiftCertificateOrder', { taskQueue: 'giftflow-flexybox', workflowId: flexyboxIdsFor(orderRef).workflowId, args: [input] });
+
+    const badRef = uniqueRef('raw-bad-input');
+    const bad = await start(badRef, flexyboxOrder({ customer: { fullName: 'Karen Jensen', email: 'not-an-email' } }));
+    const failure = (await bad.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(failure.cause).toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/^invalid Flexybox order input: .*email must be an e-mail address/s) });
+    expect(await flexyboxLedgerFor(env.sandbox, badRef)).toEqual({ customers: [], salesOrders: [], payments: [] });
+
+    const goodRef = uniqueRef('raw-input');
+    const good = await start(goodRef, { ...flexyboxOrder(), departmentId: `  ${flexyboxSeed.departments.hotelNordlys.Id} ` });
+    expect(await good.result()).toMatchObject({ currency: 'DKK', departmentId: flexyboxSeed.departments.hotelNordlys.Id, total: 500 });
+  });
+
   it('finishes a commit already under way when cancelled, and says the cancellation could not undo it', async () => {
     const orderRef = uniqueRef('cancel');
     const { salesOrderId } = flexyboxIdsFor(orderRef);

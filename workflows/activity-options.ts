@@ -1,5 +1,5 @@
 /** Activity option presets by latency class; every preset has timeouts and a bounded retry policy. */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { FAILURE_TYPES } from '../contracts/shared';
 
 /**
@@ -29,4 +29,13 @@ export const PROVIDER_CALL_ONCE: ActivityOptions = {
   startToCloseTimeout: PROVIDER_CALL.startToCloseTimeout,
   heartbeatTimeout: PROVIDER_CALL.heartbeatTimeout,
   retry: { maximumAttempts: 1 },
+};
+
+/**
+ * Validating a workflow's input (a local activity: no I/O, runs inside the first workflow
+ * task). Invalid input is final; anything else (a worker restart) is retried.
+ */
+export const INPUT_VALIDATION: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { nonRetryableErrorTypes: [FAILURE_TYPES.invalidInput] },
 };

@@ -17,18 +17,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import {
-  cancelRedemptionUpdate,
-  confirmRedemptionUpdate,
-  CPEXTENDER_ID_STEPS,
-  cpExtenderReconcileSchema,
-  cpExtenderRedeemInputSchema,
-  type CpExtenderRedeemIds,
-  type CpExtenderRedeemInput,
-  type CpExtenderRedeemResult,
-  type RedemptionOutcome,
+import type {
+  CpExtenderReconcileAnswer,
+  CpExtenderRedeem,
+  CpExtenderRedeemIds,
+  CpExtenderRedeemInput,
+  CpExtenderRedeemResult,
+  RedemptionOutcome,
 } from '../contracts/cpextender';
-import { FAILURE_TYPES, reconcileUpdate, type ReconcileAnswer } from '../contracts/shared';
+import { cancelRedemptionUpdate, confirmRedemptionUpdate, CPEXTENDER_ID_STEPS } from '../contracts/cpextender-workflow';
+import { checkReconcileAnswer, FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
 import { PROVIDER_CALL, PROVIDER_CALL_ONCE } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
@@ -49,7 +47,7 @@ interface Hold {
 /** Authorizes an amount on a card, holds it until `confirm`, `cancel` or the hold timeout, and closes the hold accordingly. */
 export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise<CpExtenderRedeemResult> {
   const tracker = new OrderTracker<CpExtenderRedeemIds, CpExtenderRedeemResult>('authorize');
-  const input = tracker.parseInput(cpExtenderRedeemInputSchema, rawInput, 'CP Extender redemption input');
+  const input = await tracker.validInput<CpExtenderRedeem>(rawInput);
   // CP Extender has no dedupe key for Authorize: the SaleId in BalanceCheck History is how we recognise our own hold.
   const saleId = input.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.redeemSaleId);
   tracker.recordIds({ saleId });
@@ -61,7 +59,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   let awaitingAnswer = false;
   /** Set while an Authorize of unknown outcome may hold an amount we have no AuthCode for. */
   let unknownHold: string | undefined;
-  let answer: ReconcileAnswer | undefined;
+  let answer: CpExtenderReconcileAnswer | undefined;
 
   const decide = (wanted: 'confirm' | 'cancel') => async (): Promise<CpExtenderRedeemResult> => {
     decision ??= wanted;
@@ -78,14 +76,13 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   setHandler(
     reconcileUpdate,
     (reply) => {
-      answer = cpExtenderReconcileSchema.parse(reply);
+      answer = checkReconcileAnswer(reply, ['authCode']);
       return { accepted: answer.outcome, next: answer.outcome === 'created' ? 'hold the amount under that AuthCode' : 'send Authorize again' };
     },
     {
       validator: (reply) => {
         if (!awaitingAnswer) throw new Error(`this redemption is not waiting for reconciliation (state '${tracker.state}')`);
-        const checked = cpExtenderReconcileSchema.safeParse(reply);
-        if (!checked.success) throw new Error(`expected { outcome: 'created', authCode } or { outcome: 'not-created' }: ${checked.error.issues[0].message}`);
+        checkReconcileAnswer(reply, ['authCode']);
       },
     },
   );

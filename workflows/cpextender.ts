@@ -5,17 +5,16 @@
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import {
-  CPEXTENDER_ID_STEPS,
-  CPEXTENDER_REASONS,
-  cpExtenderIssueInputSchema,
-  cpExtenderPoolInputSchema,
-  type CpExtenderIssueIds,
-  type CpExtenderIssueInput,
-  type CpExtenderIssueResult,
-  type CpExtenderPoolInput,
-  type CpExtenderPoolResult,
+import type {
+  CpExtenderIssue,
+  CpExtenderIssueIds,
+  CpExtenderIssueInput,
+  CpExtenderIssueResult,
+  CpExtenderPool,
+  CpExtenderPoolInput,
+  CpExtenderPoolResult,
 } from '../contracts/cpextender';
+import { CPEXTENDER_ID_STEPS, CPEXTENDER_REASONS } from '../contracts/cpextender-workflow';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
@@ -29,7 +28,7 @@ const MAX_RESERVATIONS = 3;
 /** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
 export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
   const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId');
-  const order = tracker.parseInput(cpExtenderIssueInputSchema, rawInput, 'CP Extender gift-card input');
+  const order = await tracker.validInput<CpExtenderIssue>(rawInput);
   // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
   const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
   if (saleId) tracker.recordIds({ saleId });
@@ -108,7 +107,7 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
 /** Reserves `count` GiftCardIds under one RequestName, asking again while the provider's batch cap returns fewer. */
 export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Promise<CpExtenderPoolResult> {
   const tracker = new OrderTracker<{ requestName: string }, CpExtenderPoolResult>('reserveIds');
-  const pool = tracker.parseInput(cpExtenderPoolInputSchema, rawInput, 'CP Extender pool input');
+  const pool = await tracker.validInput<CpExtenderPool>(rawInput);
   const { count, agency } = pool;
   const requestName = pool.requestName ?? workflowInfo().workflowId;
   tracker.recordIds({ requestName });

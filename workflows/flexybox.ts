@@ -6,13 +6,8 @@
  */
 import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import {
-  FLEXYBOX_ID_STEPS,
-  flexyboxOrderInputSchema,
-  type FlexyboxIds,
-  type FlexyboxOrderInput,
-  type FlexyboxOrderResult,
-} from '../contracts/flexybox';
+import type { FlexyboxIds, FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResult } from '../contracts/flexybox';
+import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
@@ -22,7 +17,7 @@ const flexybox = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
 export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
   const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog');
-  const order = tracker.parseInput(flexyboxOrderInputSchema, rawInput, 'Flexybox order input');
+  const order = await tracker.validInput<FlexyboxOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
   const salesOrderId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.salesOrderId);

@@ -2,9 +2,25 @@
  * Workflow-side bookkeeping shared by every provider workflow: the `status` query, the
  * `GiftOrderState` search attribute, attempts per step and the last error.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { output, ZodType } from 'zod';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  isCancellation,
+  log,
+  patched,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { GiftflowActivities } from '../activities';
 import { SEARCH_ATTRIBUTES, statusQuery, type OrderState, type OrderStatus } from '../contracts/shared';
+import { INPUT_VALIDATION } from './activity-options';
+
+const { validateWorkflowInput } = proxyLocalActivities<GiftflowActivities>(INPUT_VALIDATION);
+
+/** Patch ID of the input validation by local activity (before it, workflow code parsed with zod). */
+const INPUT_VALIDATED_BY_ACTIVITY = 'input-validated-by-activity';
 
 export class OrderTracker<Ids extends object, Result> {
   private readonly status: OrderStatus<Ids, Result>;
@@ -59,13 +75,19 @@ export class OrderTracker<Ids extends object, Result> {
   }
 
   /**
-   * Validates the input again (the client did before start). Bad input fails the order with
-   * `InvalidInput`, never the workflow task, which would be retried forever.
+   * The input, validated again (the client did before start) by a local activity, so zod's
+   * schemas stay out of workflow code. Bad input fails the order with `InvalidInput`, before
+   * any provider call, and never the workflow task, which would be retried forever.
    */
-  parseInput<S extends ZodType>(schema: S, input: unknown, what: string): output<S> {
-    const parsed = schema.safeParse(input);
-    if (!parsed.success) throw this.failed(ApplicationFailure.create({ type: 'InvalidInput', message: `invalid ${what}: ${parsed.error.message}` }));
-    return parsed.data;
+  async validInput<T>(input: unknown): Promise<T> {
+    // Orders started before validation moved to an activity have no marker for it in their
+    // history; their input came from the client, which sends it parsed.
+    if (!patched(INPUT_VALIDATED_BY_ACTIVITY)) return input as T;
+    try {
+      return (await validateWorkflowInput(input)) as T;
+    } catch (error) {
+      throw isCancellation(error) ? this.cancelled('Order cancelled while its input was being validated; nothing was sent to the provider.') : this.failed(error);
+    }
   }
 
   recordIds(ids: Partial<Ids>): void {

@@ -17,16 +17,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import {
-  PAYWAY_ID_STEPS,
-  paywayOrderInputSchema,
-  paywayReconcileAnswerSchema,
-  type PaywayIds,
-  type PaywayOrderInput,
-  type PaywayOrderResult,
-  type PaywayReconcileAnswer,
-} from '../contracts/payway';
-import { FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
+import type { PaywayIds, PaywayOrder, PaywayOrderInput, PaywayOrderResult, PaywayReconcileAnswer } from '../contracts/payway';
+import { PAYWAY_ID_STEPS } from '../contracts/payway-workflow';
+import { checkReconcileAnswer, FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
 import { PROVIDER_CALL_ONCE } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
@@ -41,7 +34,7 @@ type Created = Pick<PaywayOrderResult, 'id' | 'orderId' | 'paymentId'>;
 /** Places one Payway gift order and returns the IDs Payway knows it by. */
 export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<PaywayOrderResult> {
   const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('createGiftOrder');
-  const order = tracker.parseInput(paywayOrderInputSchema, rawInput, 'Payway order input');
+  const order = await tracker.validInput<PaywayOrder>(rawInput);
   const { workflowId } = workflowInfo();
   // Sent with every create, so Payway's records tell an operator whether a lost create landed.
   const merchantReference = deriveProviderId(workflowId, PAYWAY_ID_STEPS.merchantReference);
@@ -102,7 +95,7 @@ function acceptReconcileAnswers(tracker: OrderTracker<PaywayIds, PaywayOrderResu
   setHandler(
     reconcileUpdate,
     (raw) => {
-      const accepted = paywayReconcileAnswerSchema.parse(raw);
+      const accepted: PaywayReconcileAnswer = checkReconcileAnswer(raw, ['orderId'], ['paymentId']);
       answer = accepted;
       return {
         accepted: accepted.outcome,
@@ -117,10 +110,7 @@ function acceptReconcileAnswers(tracker: OrderTracker<PaywayIds, PaywayOrderResu
         if (tracker.state !== 'needs-reconciliation' || answer !== undefined) {
           throw new Error(`nothing to reconcile: the order is ${tracker.state} at step ${tracker.currentStep}`);
         }
-        const checked = paywayReconcileAnswerSchema.safeParse(raw);
-        if (!checked.success) {
-          throw new Error(`invalid reconcile answer: ${checked.error.issues.map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ')}`);
-        }
+        checkReconcileAnswer(raw, ['orderId'], ['paymentId']);
       },
     },
   );

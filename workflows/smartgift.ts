@@ -6,13 +6,8 @@
  */
 import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import {
-  SMARTGIFT_ID_STEPS,
-  smartGiftOrderInputSchema,
-  type SmartGiftIds,
-  type SmartGiftOrderInput,
-  type SmartGiftOrderResult,
-} from '../contracts/smartgift';
+import type { SmartGiftIds, SmartGiftOrder, SmartGiftOrderInput, SmartGiftOrderResult } from '../contracts/smartgift';
+import { SMARTGIFT_ID_STEPS } from '../contracts/smartgift-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
@@ -22,7 +17,7 @@ const smartgift = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 /** Places one Smart Gift voucher order and returns its reference, order_id and voucher codes. */
 export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Promise<SmartGiftOrderResult> {
   const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('checkPaymentMethod');
-  const order = tracker.parseInput(smartGiftOrderInputSchema, rawInput, 'Smart Gift order input');
+  const order = await tracker.validInput<SmartGiftOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const orderId = order.order_id ?? deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.orderId);
   // One seed per item without a caller code; the activity turns it into the voucher code
