@@ -21,4 +21,5 @@ COPY . .
 
 USER node
 
-CMD ["node", "--require", "tsx/cjs", "workers/main.ts"]
+# --max-semi-space-size: see NODE_FLAGS in scripts/dev-server.ts (~60 MB less RSS under load).
+CMD ["node", "--max-semi-space-size=2", "--require", "tsx/cjs", "workers/main.ts"]

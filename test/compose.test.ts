@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import { SEARCH_ATTRIBUTE_NAMES, TASK_QUEUES } from '../contracts/shared';
+import { NODE_FLAGS } from '../scripts/dev-server';
 
 const ROOT = join(__dirname, '..');
 const COMPOSE_PATH = join(ROOT, 'docker-compose.temporal.yml');
@@ -144,7 +145,7 @@ describe('docker-compose.temporal.yml', () => {
     expect(env.GIFTFLOW_TASK_QUEUES.split(',').map((queue) => queue.trim())).toEqual(Object.values(TASK_QUEUES));
     expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'default' });
     expect(worker.build).toBeDefined();
-    expect(commandOf(worker)).toBe('node --require tsx/cjs workers/main.ts');
+    expect(commandOf(worker)).toBe(['node', ...NODE_FLAGS, '--require', 'tsx/cjs', 'workers/main.ts'].join(' '));
   });
 
   it('passes every provider variable through from the host and refuses to start without the secrets', () => {
@@ -215,7 +216,7 @@ describe('Dockerfile', () => {
     const user = /^USER (\S+)$/m.exec(dockerfile)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
-    expect(/^CMD (.+)$/m.exec(dockerfile)?.[1]).toBe(JSON.stringify(['node', '--require', 'tsx/cjs', 'workers/main.ts']).replace(/,/g, ', '));
+    expect(/^CMD (.+)$/m.exec(dockerfile)?.[1]).toBe(JSON.stringify(['node', ...NODE_FLAGS, '--require', 'tsx/cjs', 'workers/main.ts']).replace(/,/g, ', '));
   });
 
   it('keeps secrets and host artefacts out of the build context', () => {
