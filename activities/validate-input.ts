@@ -1,7 +1,7 @@
 /**
  * Each workflow's input, validated again by a local activity (the client did before start).
  * It runs in the worker's main thread, where the zod schemas are built once; in workflow code
- * every order would build them again (see contracts/flexybox-workflow.ts).
+ * every order would build them again (see contracts/shared.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';

@@ -1,8 +1,4 @@
-/**
- * The part of the CP Extender contract that workflow code imports as values. Kept free of zod:
- * the SDK evaluates the workflow bundle's modules once per workflow, and building the zod
- * schemas cost every order ~11 ms of CPU and ~2 MB of worker memory. ./cpextender.ts re-exports it.
- */
+/** Values of the CP Extender contract that workflow code imports; free of zod (see shared.ts). ./cpextender.ts re-exports them. */
 import { defineUpdate } from '@temporalio/workflow';
 import type { CpExtenderRedeemResult } from './cpextender';
 
