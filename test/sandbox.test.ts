@@ -23,7 +23,6 @@ beforeEach(() => call('POST', '/__sandbox/reset'));
 
 afterAll(() => app.close());
 
-
 function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
   return sendJson(`${baseUrl}${path}`, method, body, token === null ? {} : { authorization: `Bearer ${token}` });
 }

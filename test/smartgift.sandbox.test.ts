@@ -24,7 +24,6 @@ beforeAll(async () => {
 beforeEach(() => call('POST', '/__sandbox/reset'));
 afterAll(() => app.close());
 
-
 function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, key: string | null = KEY, url = baseUrl): Promise<Reply> {
   return sendJson(`${url}${path}`, method, body, { accept: 'application/json', ...(key !== null && { 'smart-auth': key }) });
 }
