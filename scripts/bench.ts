@@ -5,7 +5,8 @@
  *
  *   (a) floor: a no-op workflow with as many no-op activities as the provider workflow;
  *   (b) direct: the provider's HTTP calls in sequence, without Temporal;
- *   giftflow at each concurrency: orders/s, p50/p95/p99 latency, worker CPU and RSS;
+ *   giftflow at each concurrency: orders/s, p50/p95/p99 latency, worker CPU and RSS, and
+ *   the CPU each order costs the dev server and the worker, next to the floor's;
  *   in flight: worker RSS with many orders held open at once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,7 +23,7 @@ import { loadConfig } from '../config';
 import { flexyboxSeed } from '../sandbox/flexybox';
 import { createDataConverter } from '../security/codec-keys';
 import { FLOOR_TASK_QUEUE } from './bench/floor-worker';
-import { BenchProcess, percentile, runConcurrently } from './bench/measure';
+import { BenchProcess, groupCpuSeconds, percentile, runConcurrently } from './bench/measure';
 import { freePort, startDevServer } from './dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
     BenchProcess.start('worker', 'workers/main.ts', { ...env, GIFTFLOW_TASK_QUEUES: 'giftflow-flexybox', ...workerHeapOption() }, 'worker ready'),
     BenchProcess.start('floor', 'scripts/bench/floor-worker.ts', env, 'floor worker ready'),
   ]);
-  const [, worker] = processes;
+  const [, worker, floorWorker] = processes;
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: codecKeys }) });
   const giftflow = new GiftflowClient(client);
@@ -100,27 +101,43 @@ async function main(): Promise<void> {
     await runConcurrently(WARM_UP_ORDERS, 1, giftflowOrder('warm-up'));
     for (const [index, concurrency] of concurrencies.entries()) {
       const count = orderCounts[Math.min(index, orderCounts.length - 1)];
-      const floor = await runConcurrently(count, concurrency, floorOrder(String(concurrency)));
-      worker.resetSample();
-      const orders = await runConcurrently(count, concurrency, giftflowOrder(String(concurrency)));
-      const usage = worker.sample();
+      const floor = new Tally();
+      const orders = new Tally();
+      worker.resetSample(); // for its peak RSS
+      // Floor, giftflow, giftflow, floor, half the orders each: drift over the run (a growing
+      // database, a busy moment on the shared cores) then falls on both alike.
+      const blocks = [
+        [floor, floorOrder, floorWorker],
+        [orders, giftflowOrder, worker],
+        [orders, giftflowOrder, worker],
+        [floor, floorOrder, floorWorker],
+      ] as const;
+      for (const [block, [tally, order, workerProcess]] of blocks.entries()) {
+        const cpuBefore = { server: groupCpuSeconds(server.pid), worker: workerProcess.cpuSeconds() };
+        const result = await runConcurrently(Math.ceil(count / 2), concurrency, order(`${concurrency}-${block}`));
+        tally.add(result, { server: groupCpuSeconds(server.pid) - cpuBefore.server, worker: workerProcess.cpuSeconds() - cpuBefore.worker });
+      }
       results.push({
         provider: FLEXYBOX.provider,
         concurrency,
-        orders: count,
-        floorPerSecond: floor.perSecond,
-        giftflowPerSecond: orders.perSecond,
-        throughputRatio: orders.perSecond / floor.perSecond,
+        orders: orders.count,
+        floorPerSecond: floor.perSecond(),
+        giftflowPerSecond: orders.perSecond(),
+        throughputRatio: orders.perSecond() / floor.perSecond(),
         floorP50Ms: percentile(floor.latencies, 50),
         p50Ms: percentile(orders.latencies, 50),
         p95Ms: percentile(orders.latencies, 95),
         p99Ms: percentile(orders.latencies, 99),
         directP50Ms: percentile(direct, 50),
         latencyOverDirectMs: percentile(orders.latencies, 50) - percentile(direct, 50),
-        workerCpuPercent: usage.cpuPercent,
-        workerPeakRssMb: usage.peakRssMb,
+        floorServerCpuMs: floor.cpuMsPerOrder('server'),
+        serverCpuMs: orders.cpuMsPerOrder('server'),
+        floorWorkerCpuMs: floor.cpuMsPerOrder('worker'),
+        workerCpuMs: orders.cpuMsPerOrder('worker'),
+        workerCpuPercent: (orders.cpuMsPerOrder('worker') * orders.perSecond()) / 10,
+        workerPeakRssMb: worker.sample().peakRssMb,
       });
-      log(`concurrency ${concurrency}: ${count} orders done`);
+      log(`concurrency ${concurrency}: ${count} orders of each done`);
     }
     const held = await measureInFlight(giftflow, sandboxUrl, worker, run);
     report(results, held);
@@ -129,6 +146,30 @@ async function main(): Promise<void> {
     await closeHttpPools();
     await Promise.all(processes.map((p) => p.stop()));
     await server.stop();
+  }
+}
+
+/** One kind of order (floor or giftflow) over several blocks: orders, time, latencies and CPU seconds by process. */
+class Tally {
+  count = 0;
+  seconds = 0;
+  latencies: number[] = [];
+  private readonly cpu = { server: 0, worker: 0 };
+
+  add(result: { latencies: number[]; seconds: number }, cpu: { server: number; worker: number }): void {
+    this.count += result.latencies.length;
+    this.seconds += result.seconds;
+    this.latencies.push(...result.latencies);
+    this.cpu.server += cpu.server;
+    this.cpu.worker += cpu.worker;
+  }
+
+  perSecond(): number {
+    return this.count / this.seconds;
+  }
+
+  cpuMsPerOrder(part: 'server' | 'worker'): number {
+    return (this.cpu[part] * 1000) / this.count;
   }
 }
 
