@@ -104,8 +104,8 @@ export class GiftflowClient {
         workflowId,
         taskQueue: start.taskQueue,
         args: [start.input],
-        // Both policies refuse a second run under this reference, open or finished, so only a
-        // repeated start pays for the describe below (the bench: one server call less per order).
+        // Together they refuse a second run under this reference, open or finished, so only a
+        // repeated start pays for the describe below (~15 ms of dev-server CPU, see README).
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },

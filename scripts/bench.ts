@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       const count = orderCounts[Math.min(index, orderCounts.length - 1)];
       const floor = new Tally();
       const orders = new Tally();
-      worker.resetSample(); // for its peak RSS
+      worker.resetPeakRss();
       // Floor, giftflow, giftflow, floor, half the orders each: drift over the run (a growing
       // database, a busy moment on the shared cores) then falls on both alike.
       const blocks = [
@@ -134,8 +134,8 @@ async function main(): Promise<void> {
         serverCpuMs: orders.cpuMsPerOrder('server'),
         floorWorkerCpuMs: floor.cpuMsPerOrder('worker'),
         workerCpuMs: orders.cpuMsPerOrder('worker'),
-        workerCpuPercent: (orders.cpuMsPerOrder('worker') * orders.perSecond()) / 10,
-        workerPeakRssMb: worker.sample().peakRssMb,
+        workerCpuPercent: orders.cpuPercent('worker'),
+        workerPeakRssMb: worker.peakRssMb(),
       });
       log(`concurrency ${concurrency}: ${count} orders of each done`);
     }
@@ -171,6 +171,11 @@ class Tally {
   cpuMsPerOrder(part: 'server' | 'worker'): number {
     return (this.cpu[part] * 1000) / this.count;
   }
+
+  /** 100 = one core busy throughout these blocks. */
+  cpuPercent(part: 'server' | 'worker'): number {
+    return (this.cpu[part] / this.seconds) * 100;
+  }
 }
 
 function workerHeapOption(): NodeJS.ProcessEnv {
@@ -201,19 +206,19 @@ async function measureInFlight(giftflow: GiftflowClient, sandboxUrl: string, wor
   if (!inFlight) return undefined;
   const fault = { method: 'POST', path: '/commit$', kind: 'delay', delayMs: 20_000, times: 0 };
   await request(`${sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
-  worker.resetSample();
+  worker.resetPeakRss();
   const handles = await runConcurrently(inFlight, 50, (i) =>
     giftflow.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-held-${run}-${i}`, input: FLEXYBOX.input() }),
   );
   await new Promise((resolve) => setTimeout(resolve, 10_000));
-  const usage = worker.sample();
+  const peakRssMb = worker.peakRssMb();
   await request(`${sandboxUrl}/__sandbox/faults`, { method: 'DELETE' });
   // How long the held orders take to finish once released: a small workflow cache replays evicted orders.
   const released = performance.now();
   await Promise.all(handles.values.map((handle) => handle.result()));
   const drainSeconds = (performance.now() - released) / 1000;
-  log(`in flight: ${inFlight} orders held at once, worker peak RSS ${usage.peakRssMb.toFixed(0)} MB, drained in ${drainSeconds.toFixed(0)} s`);
-  return { orders: inFlight, workerPeakRssMb: usage.peakRssMb, drainSeconds };
+  log(`in flight: ${inFlight} orders held at once, worker peak RSS ${peakRssMb.toFixed(0)} MB, drained in ${drainSeconds.toFixed(0)} s`);
+  return { orders: inFlight, workerPeakRssMb: peakRssMb, drainSeconds };
 }
 
 function report(rows: Record<string, unknown>[], held: { orders: number; workerPeakRssMb: number; drainSeconds: number } | undefined): void {

@@ -60,11 +60,9 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** A stack process (node + tsx, one OS process) whose CPU and peak RSS can be sampled. */
+/** A stack process (node + tsx, one OS process) whose CPU time and peak RSS can be read. */
 export class BenchProcess {
   private peakRssKb = 0;
-  private cpuSecondsAtReset = 0;
-  private resetAt = 0;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(private readonly child: ChildProcess) {
@@ -84,21 +82,17 @@ export class BenchProcess {
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
     });
     const started = new BenchProcess(child);
-    started.resetSample();
+    started.resetPeakRss();
     return started;
   }
 
-  resetSample(): void {
+  resetPeakRss(): void {
     this.peakRssKb = this.rssKb();
-    this.cpuSecondsAtReset = this.cpuSeconds();
-    this.resetAt = performance.now();
   }
 
-  /** CPU use (100 = one core) and peak RSS since the last reset. */
-  sample(): { cpuPercent: number; peakRssMb: number } {
-    const seconds = (performance.now() - this.resetAt) / 1000;
-    const cpuSeconds = this.cpuSeconds() - this.cpuSecondsAtReset;
-    return { cpuPercent: (cpuSeconds / seconds) * 100, peakRssMb: Math.max(this.peakRssKb, this.rssKb()) / 1024 };
+  /** Peak RSS since the last reset (sampled every 200 ms). */
+  peakRssMb(): number {
+    return Math.max(this.peakRssKb, this.rssKb()) / 1024;
   }
 
   /** CPU seconds the process has used since it started. */
