@@ -9,6 +9,7 @@ import type { GiftflowConfig } from '../config';
 import { CPEXTENDER_REASONS, type StoredCertificate } from '../contracts/cpextender';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { createArtifactStore, type ArtifactStore } from './artifact-store';
+import { earlierRuns } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
 
 const reserveResponse = z.looseObject({ GiftCards: z.array(z.string()) });
@@ -58,6 +59,17 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
     secrets: () => [config.cpextender.token],
   });
 
+  /** True when BalanceCheck finds the card, false when CP Extender answers that it has no such ID. */
+  async function cardExists(giftCardId: string): Promise<boolean> {
+    try {
+      await cpextender.call({ step: 'createGiftCard', method: 'GET', baseUrl, path: '/Giftcard/{id}/BalanceCheck', params: { id: giftCardId }, response: balanceResponse, idempotent: true });
+      return true;
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type === FAILURE_TYPES.rejected) return false;
+      throw error;
+    }
+  }
+
   return {
     /** Reserves GiftCardIds: one temporary ID (`single`, expires after 1 h) or a pool batch (capped by the provider). */
     async reserveCpExtenderIds(args: {
@@ -66,7 +78,18 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       count?: number;
       agency: string;
       requestName?: string;
+      /**
+       * A single reservation for a card order: when an earlier run of the order (before a
+       * reset or re-run) already sent Create, its GiftCardId is returned instead, so the order
+       * keeps its card and Create answers "Already Exists" rather than issuing a second card.
+       */
+      reuseEarlierRun?: boolean;
     }): Promise<{ giftCardIds: string[]; attempt: number }> {
+      if (args.reuseEarlierRun) {
+        const { sends } = await earlierRuns('createCpExtenderGiftCard');
+        const earlier = sends.at(-1)?.input as { giftCardId?: string } | undefined;
+        if (earlier?.giftCardId) return { giftCardIds: [earlier.giftCardId], attempt: currentAttempt() };
+      }
       const { GiftCards } = await cpextender.call({
         step: args.step,
         method: 'POST',
@@ -125,6 +148,12 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
         return { outcome: 'created', attempt: currentAttempt() };
       } catch (error) {
         if (isProviderReason(error, CPEXTENDER_REASONS.alreadyExists)) return { outcome: 'already-exists', attempt: currentAttempt() };
+        // The docs do not say which check comes first: a repeat of a Create that landed may
+        // answer "Not Reserved" (the ID stopped being a reservation when it became a card).
+        // Only a card that does not exist means the reservation really expired.
+        if (isProviderReason(error, CPEXTENDER_REASONS.notReserved) && (await cardExists(args.giftCardId))) {
+          return { outcome: 'already-exists', attempt: currentAttempt() };
+        }
         throw error;
       }
     },

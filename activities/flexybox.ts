@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
 import type { FlexyboxCustomer, ResolvedCertificateLine } from '../contracts/flexybox';
+import { earlierRuns } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
 
 const certificateTypesResponse = z.object({
@@ -16,13 +17,18 @@ const certificateTypesResponse = z.object({
 const departmentsResponse = z.array(z.looseObject({ Id: z.string(), Name: z.string() }));
 const customerResponse = z.looseObject({ Id: z.string() });
 const salesOrderResponse = z.looseObject({ Id: z.string(), Total: z.number() });
-const commitResponse = z.looseObject({
-  Id: z.string(),
-  State: z.literal('Committed'),
-  IssuedGiftCertificates: z
-    .array(z.looseObject({ Number: z.string(), GiftCertificateTypeId: z.string(), Amount: z.number() }))
-    .default([]),
-});
+// The guide documents the commit request only. A 2xx without a body (e.g. 204) means
+// committed with the issued certificates unknown: the HTTP layer parses an empty body as
+// undefined, which `.optional()` accepts. A body, when there is one, must be the order.
+const commitResponse = z
+  .looseObject({
+    Id: z.string(),
+    State: z.literal('Committed'),
+    IssuedGiftCertificates: z
+      .array(z.looseObject({ Number: z.string(), GiftCertificateTypeId: z.string(), Amount: z.number() }))
+      .default([]),
+  })
+  .optional();
 
 export interface CertificateRequest {
   type: string;
@@ -128,8 +134,8 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
       lines: ResolvedCertificateLine[];
       currency: string;
       debitMethod: string;
-    }): Promise<{ total: number; attempt: number }> {
-      const order = await flexybox.call({
+    }): Promise<{ total: number; attempt: number; alreadyCommitted?: true }> {
+      const order = await flexybox.call<{ Total: number } | typeof ALREADY_COMMITTED>({
         step: 'createSalesOrder',
         method: 'PUT',
         baseUrl: posUrl,
@@ -155,15 +161,22 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         },
         response: salesOrderResponse,
         idempotent: true,
+        // A run after a reset or re-run finds the sales order committed by an earlier run:
+        // that is this order, paid; the commit that follows is a no-op for its payment Id.
+        recover: (status, body) => (status >= 400 && status < 500 && /is committed/i.test(String((body as { Message?: unknown })?.Message)) ? ALREADY_COMMITTED : undefined),
       });
-      return { total: order.Total, attempt: currentAttempt() };
+      if (order !== ALREADY_COMMITTED) return { total: order.Total, attempt: currentAttempt() };
+      return { total: await committedTotal(args.lines), attempt: currentAttempt(), alreadyCommitted: true };
     },
 
-    /** Commits the sales order with one external payment; Flexybox ignores a repeated payment Id. */
+    /**
+     * Commits the sales order with one external payment; Flexybox ignores a repeated payment Id.
+     * `issuedCertificates` is null when Flexybox answered without a body: committed, numbers unknown.
+     */
     async commitFlexyboxSalesOrder(args: {
       salesOrderId: string;
       payment: { id: string; type: string; amount: number };
-    }): Promise<{ issuedCertificates: { number: string; typeId: string; amount: number }[]; attempt: number }> {
+    }): Promise<{ issuedCertificates: { number: string; typeId: string; amount: number }[] | null; attempt: number }> {
       const committed = await flexybox.call({
         step: 'commitSalesOrder',
         method: 'POST',
@@ -183,11 +196,25 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         idempotent: true,
       });
       return {
-        issuedCertificates: committed.IssuedGiftCertificates.map((c) => ({ number: c.Number, typeId: c.GiftCertificateTypeId, amount: c.Amount })),
+        issuedCertificates:
+          committed?.IssuedGiftCertificates.map((c) => ({ number: c.Number, typeId: c.GiftCertificateTypeId, amount: c.Amount })) ?? null,
         attempt: currentAttempt(),
       };
     },
   };
+}
+
+const ALREADY_COMMITTED = Symbol('sales order already committed');
+
+/**
+ * The total of a sales order an earlier run of this order created and committed: Flexybox's
+ * own figure as that run saw it, else the sum of the lines (what Flexybox charges for them).
+ */
+async function committedTotal(lines: ResolvedCertificateLine[]): Promise<number> {
+  const { sends } = await earlierRuns('createFlexyboxSalesOrder');
+  const seen = sends.find((send) => send.outcome === 'completed' && typeof (send.result as { total?: unknown }).total === 'number');
+  if (seen) return (seen.result as { total: number }).total;
+  return Math.round(lines.reduce((sum, line) => sum + line.quantity * line.price, 0) * 100) / 100;
 }
 
 export type FlexyboxActivities = ReturnType<typeof createFlexyboxActivities>;

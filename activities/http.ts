@@ -175,7 +175,7 @@ export class ProviderClient {
   private statusFailure(request: RequestShape, status: number, headers: IncomingHttpHeaders, text: string): ApplicationFailure {
     const reason = redact(providerReason(text), this.options.secrets());
     if (status === 401 || status === 403) {
-      return this.fail(request, FAILURE_TYPES.rejected, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
+      return this.fail(request, FAILURE_TYPES.credentialsRefused, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
     }
     if (status === 429) {
       const delayMs = rateLimitDelayMs(headers);

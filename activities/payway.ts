@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, type PaywayOrder } from '../contracts/payway';
 import { FAILURE_TYPES } from '../contracts/shared';
+import { earlierRuns } from './earlier-runs';
 import { ProviderClient } from './http';
 import { TokenCache } from './token-cache';
 
@@ -69,9 +70,15 @@ export function createPaywayActivities(config: GiftflowConfig) {
   return {
     /**
      * Sends create_gift_order once. Payway does not deduplicate it, so every failure is
-     * final here (the workflow runs this activity with a single attempt and decides).
+     * final here (the workflow runs this activity with a single attempt and decides). An
+     * earlier run of the order (before a reset or a re-run) that placed it answers instead,
+     * and one whose send has no known outcome stops the send, unless an operator settled it.
      */
-    async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string }): Promise<{ id: string; orderId: string; paymentId: string | null }> {
+    async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string; earlierRunsSettled?: boolean }): Promise<PaywayCreated> {
+      if (!args.earlierRunsSettled) {
+        const earlier = await placedByEarlierRun();
+        if (earlier) return earlier;
+      }
       try {
         const created = await payway.call({
           step: 'createGiftOrder',
@@ -88,6 +95,33 @@ export function createPaywayActivities(config: GiftflowConfig) {
       }
     },
   };
+}
+
+type PaywayCreated = { id: string | null; orderId: string; paymentId: string | null; fromEarlierRun?: true };
+
+/** Sends that provably did not create an order at Payway. */
+const NOT_LANDED = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
+
+/**
+ * The order an earlier run of this workflow ID placed (its result, or a send that completed),
+ * or undefined when none sent anything that may have landed. A send of unknown outcome throws
+ * AmbiguousOutcome: the workflow parks it for reconciliation rather than sending a second one.
+ */
+async function placedByEarlierRun(): Promise<PaywayCreated | undefined> {
+  const { sends, completedResult } = await earlierRuns('createPaywayGiftOrder');
+  const result = completedResult as { id?: string | null; orderId?: string; paymentId?: string | null } | undefined;
+  if (result?.orderId) return { id: result.id ?? null, orderId: result.orderId, paymentId: result.paymentId ?? null, fromEarlierRun: true };
+  const created = sends.find((send) => send.outcome === 'completed')?.result as PaywayCreated | undefined;
+  if (created) return { ...created, fromEarlierRun: true };
+  const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_LANDED.has(send.failureType ?? ''));
+  if (!unknown) return undefined;
+  throw ApplicationFailure.create({
+    type: FAILURE_TYPES.ambiguous,
+    message: `payway step 'createGiftOrder': an earlier run of this order (${unknown.runId}) sent create_gift_order and ${
+      unknown.outcome === 'unknown' ? 'never saw its answer' : `got '${unknown.failureMessage}'`
+    }; it may have landed, so giftflow does not send it again`,
+    nonRetryable: true,
+  });
 }
 
 function explainLimits(error: unknown): unknown {

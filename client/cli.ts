@@ -8,7 +8,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError }
 import { ConfigError } from '../config';
 import { startCodecServerFromEnv } from '../security/codec-server';
 import { PROVIDERS } from '../contracts/shared';
-import { CpExtenderOperationError, GiftflowClient, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
+import { CpExtenderOperationError, GiftflowClient, RetryRefusedError, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
 import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
 import { listOrders, orderStatus, reconcileOrder, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
@@ -26,12 +26,17 @@ Usage:
   giftflow cancel <workflowId>     Request cancellation of the order.
   giftflow list [--state <state>] [--provider <provider>] [--limit <n>] [--json]
       The newest orders as a table (or JSON): state, provider, orderRef, age, workflow ID,
-      and for orders in needs-reconciliation what to check.
+      and for orders in needs-attention or needs-reconciliation what to check.
   giftflow reconcile <workflowId> --created --order-id <id> [--payment-id <id>]
   giftflow reconcile <workflowId> --created --auth-code <code>      (a CP Extender redemption)
   giftflow reconcile <workflowId> --not-created
       Answer an order in needs-reconciliation with what the provider shows: the order
       exists (it completes with that ID), or it does not (the step is sent again).
+  giftflow retry <workflowId> [--reason <text>] [--input <fixed.json>]
+      Retry a stuck order: a parked one (needs-attention) tries its step again now; a step
+      waiting out a retry backoff runs now; a failed, terminated or timed-out order runs
+      again with the same provider IDs (--input: a corrected input, only before its point
+      of no return). Completed and cancelled orders are refused.
 ${CPEXTENDER_HELP}  giftflow codec-server            Serve /encode and /decode (payload encryption) for the Web UI
                                    and \`temporal --codec-endpoint\` on GIFTFLOW_CODEC_SERVER_PORT (4020).
   giftflow --help                  This text.
@@ -57,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
       'order-id': { type: 'string' },
       'payment-id': { type: 'string' },
       'auth-code': { type: 'string' },
+      reason: { type: 'string' },
       ...CPEXTENDER_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,6 +76,10 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'status') return withClient(async (giftflow) => void process.stdout.write(await orderStatus(giftflow, requireWorkflowId(target), values)));
   if (command === 'codec-server') return serveCodec();
   if (command === 'list') return withClient(async (giftflow) => void process.stdout.write(await listOrders(giftflow, values)));
+  if (command === 'retry') {
+    const input = values.input === undefined ? undefined : readJsonFile(values.input);
+    return withClient(async (giftflow) => print(await giftflow.retryOrder(requireWorkflowId(target), { reason: values.reason, input })));
+  }
   if (command === 'reconcile') return withClient(async (giftflow) => print(await reconcileOrder(giftflow, requireWorkflowId(target), values)));
   if (Object.hasOwn(CPEXTENDER_COMMANDS, command)) {
     return withClient(async (giftflow) => print(await CPEXTENDER_COMMANDS[command](giftflow, target, values)));
@@ -152,8 +162,8 @@ function describe(error: unknown): { line: string; code: number } {
     return { line: `order failed: ${cause?.message ?? error.message}`, code: 1 };
   }
   if (error instanceof WorkflowNotFoundError) return { line: `no such order: ${error.workflowId}`, code: 1 };
-  if (error instanceof WorkflowUpdateFailedError) return { line: `reconcile refused: ${error.cause?.message ?? error.message}`, code: 1 };
-  const known = [CpExtenderOperationError, GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
+  if (error instanceof WorkflowUpdateFailedError) return { line: `refused: ${error.cause?.message ?? error.message}`, code: 1 };
+  const known = [RetryRefusedError, CpExtenderOperationError, GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
   if (known.some((type) => error instanceof type)) return { line: (error as Error).message, code: 1 };
   return { line: `unexpected error: ${(error as Error).stack ?? String(error)}`, code: 1 };
 }

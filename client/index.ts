@@ -26,8 +26,10 @@ import {
 import { CpExtenderClient } from './cpextender';
 import { GiftOrderConflictError, GiftOrderInputError, TemporalUnreachableError, UnknownProviderError } from './errors';
 import { isOrderProvider, ORDER_TYPES, type GiftOrderTypes, type OrderProvider } from './orders';
+import { retryOrder, type RetryOutcome } from './retry';
 
 export * from './errors';
+export { RetryRefusedError, type RetryOutcome } from './retry';
 export { CpExtenderOperationError, type CpExtenderClient } from './cpextender';
 export type { GiftOrderTypes, OrderProvider } from './orders';
 
@@ -158,6 +160,15 @@ export class GiftflowClient {
   }
 
   /**
+   * Retries a stuck order, whatever its state (client/retry.ts): resumes a parked one, hurries a
+   * step in retry backoff, re-runs a failed one with the same provider IDs. Raises
+   * RetryRefusedError for a completed or cancelled order, with the reason.
+   */
+  async retryOrder(workflowId: string, options: { reason?: string; input?: unknown } = {}): Promise<RetryOutcome> {
+    return retryOrder(this, workflowId, options);
+  }
+
+  /**
    * The most recent orders (newest first) by a visibility query on the search attributes.
    * Orders waiting for reconciliation also carry their `lastError`, which says what to check.
    */
@@ -183,10 +194,10 @@ export class GiftflowClient {
       });
       if (orders.length >= limit) break;
     }
-    // Only parked orders are open and few, so their status query is cheap; it says what to check.
+    // Only parked orders (needs-attention, needs-reconciliation) are open and few, so their status query is cheap; it says what to check.
     await Promise.all(
       orders
-        .filter((order) => order.state === 'needs-reconciliation')
+        .filter((order) => order.state === 'needs-reconciliation' || order.state === 'needs-attention')
         .map(async (order) => {
           order.lastError = await this.temporal.workflow
             .getHandle(order.workflowId)
@@ -201,6 +212,7 @@ export class GiftflowClient {
 /** Every order state, for checking a filter before it goes into a visibility query. */
 export const ORDER_STATES = Object.keys({
   running: true,
+  'needs-attention': true,
   'needs-reconciliation': true,
   completed: true,
   failed: true,

@@ -74,7 +74,11 @@ export interface FlexyboxOrderResult extends FlexyboxIds {
   currency: string;
   departmentId: string;
   certificates: ResolvedCertificateLine[];
-  issuedCertificates: { number: string; typeId: string; amount: number }[];
+  /**
+   * The certificates Flexybox issued, or null when its commit answer had no body (a 204):
+   * the order is committed and paid, but the numbers must be looked up at Flexybox.
+   */
+  issuedCertificates: { number: string; typeId: string; amount: number }[] | null;
   /** Set when a cancellation arrived once the commit had started: it cannot be undone. */
   cancellationIgnored?: string;
 }

@@ -31,6 +31,11 @@ export const SEARCH_ATTRIBUTE_NAMES = Object.values(SEARCH_ATTRIBUTES).map((key)
 export const FAILURE_TYPES = {
   /** The provider answered with a 4xx that says why; retrying cannot help. */
   rejected: 'ProviderRejected',
+  /**
+   * 401/403: the provider refused our credentials, not the order. Final for the attempt, but
+   * an order parks on it instead of failing: after a token rotation, `giftflow retry` resumes it.
+   */
+  credentialsRefused: 'ProviderCredentialsRefused',
   /** The provider could not be reached or answered 5xx before doing anything; retry. */
   unavailable: 'ProviderUnavailable',
   /** 429; retried after the provider's Retry-After. */
@@ -41,7 +46,12 @@ export const FAILURE_TYPES = {
   invalidInput: 'InvalidInput',
 } as const;
 
-export type OrderState = 'running' | 'needs-reconciliation' | 'completed' | 'failed' | 'cancelled';
+/**
+ * `needs-attention`: a step failed past the order's point of no return (or the provider refused
+ * our credentials); the order waits for `giftflow retry`. `needs-reconciliation`: a step's
+ * outcome is unknown; the order waits for an operator's `reconcile` answer.
+ */
+export type OrderState = 'running' | 'needs-attention' | 'needs-reconciliation' | 'completed' | 'failed' | 'cancelled';
 
 /** What the `status` query returns for any provider's order. */
 export interface OrderStatus<Ids extends object = Record<string, string>, Result = unknown> {
@@ -52,9 +62,46 @@ export interface OrderStatus<Ids extends object = Record<string, string>, Result
   attempts: Record<string, number>;
   lastError: string | null;
   result: Result | null;
+  /**
+   * Set once the order entered its point of no return (the first step after which something
+   * irreversible may exist at the provider): from then on it parks instead of failing.
+   * Absent in orders started before giftflow knew the point.
+   */
+  pointOfNoReturn?: { step: string; mayExist: string };
 }
 
 export const statusQuery = defineQuery<OrderStatus>('status');
+
+/** The `retry` Update's argument; every field optional, so `temporal workflow update execute --name retry` works bare. */
+export interface RetryRequest {
+  /** Why the operator retries (e.g. "FLEXYBOX_TOKEN rotated"); recorded in history with the Update. */
+  reason?: string;
+}
+
+/** What the workflow does with an accepted retry, in words for the operator. */
+export interface RetryReply {
+  retried: string;
+  next: string;
+}
+
+/** Tries the step of an order parked in `needs-attention` again, with a fresh retry budget. */
+export const retryUpdate = defineUpdate<RetryReply, [RetryRequest]>('retry');
+
+/**
+ * Checks a `retry` argument (plain code: it runs in workflow code). A parked order is past its
+ * point of no return, so its input cannot change any more; a corrected input is for re-running
+ * a failed order (`giftflow retry --input`), never for a parked one.
+ */
+export function checkRetryRequest(raw: unknown): RetryRequest {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('invalid retry request: expected an object such as {"reason":"token rotated"}');
+  const { reason, ...rest } = raw as Record<string, unknown>;
+  if ('input' in rest) throw new Error('invalid retry request: input: a parked order is past its point of no return and keeps its input; only a failed order can be re-run with a corrected input');
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new Error(`invalid retry request: unrecognized key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; only "reason" is accepted`);
+  if (reason !== undefined && typeof reason !== 'string') throw new Error('invalid retry request: reason: must be a string');
+  return reason?.trim() ? { reason: reason.trim() } : {};
+}
 
 /**
  * The operator's answer for a step parked in `needs-reconciliation`: `created` with the
@@ -108,6 +155,9 @@ export function checkReconcileAnswer<Required extends string, Optional extends s
 
 /** Memo key holding the fingerprint of the canonical input a workflow was started with. */
 export const INPUT_FINGERPRINT_MEMO = 'giftflowInputFingerprint';
+
+/** Memo key of a run started by `giftflow retry` over a failed one: `{ runId, reason }` of that run. */
+export const RERUN_OF_MEMO = 'giftflowRerunOf';
 
 /** Workflow ID for a caller's order reference: the first layer of exactly-once. */
 export function orderWorkflowId(provider: Provider, orderRef: string): string {

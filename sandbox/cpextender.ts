@@ -8,12 +8,15 @@
  * worth 0.01 (the Create example pays a value of 50 with 5000 points); Confirm or Cancel of
  * an unknown authorization answers 404 `Authorization Not Found`; repeating the same Confirm
  * or Cancel is a no-op 204, and the opposite call after one of them answers 400.
+ *
+ * Two of these choices have a pessimistic alternative behind a behaviour switch (see
+ * SandboxBehaviour): BalanceCheck's `History[].Document` null, and Create's order of checks.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxClock } from './clock';
 import { renderCertificate } from './cpextender-certificate';
-import type { SandboxProvider } from './server';
+import type { SandboxBehaviour, SandboxProvider } from './server';
 
 export const CPEXTENDER_PREFIX = '/cpextender';
 const SINGLE_RESERVATION_MS = 60 * 60 * 1000;
@@ -75,8 +78,14 @@ interface Authorization {
 type Body = Record<string, unknown>;
 
 /** Creates a CP Extender sandbox whose every endpoint requires `Authorization: Bearer <token>`. */
-export function createCpExtenderSandbox(options: { token: string; clock: SandboxClock; poolBatchMax: number }): SandboxProvider {
-  const { clock } = options;
+export function createCpExtenderSandbox(options: {
+  token: string;
+  clock: SandboxClock;
+  poolBatchMax: number;
+  /** Read on every request; the server's control route changes it. */
+  behaviour: Readonly<SandboxBehaviour>;
+}): SandboxProvider {
+  const { clock, behaviour } = options;
   const reservations = new Map<string, Reservation>();
   const cards = new Map<string, Card>();
   const authorizations = new Map<string, Authorization>();
@@ -166,8 +175,14 @@ export function createCpExtenderSandbox(options: { token: string; clock: Sandbox
       if (code.fixedValue !== null && code.fixedValue !== body.GiftCardValue) return fail(reply, 400, 'GiftCardCode specified does not allow value change');
       if (!(cpExtenderSeed.customers as readonly string[]).includes(body.CustomerNumber)) return fail(reply, 404, 'Customer Not Found');
       const requestedId = body.GiftCardId as string | null | undefined;
-      if (requestedId && cards.has(requestedId)) return fail(reply, 400, 'GiftcardId Already Exists');
-      if (requestedId && !isReserved(requestedId)) return fail(reply, 400, 'GiftcardId Not Reserved');
+      // Sandbox choice: the documents list both errors (Already Exists first) but not which is
+      // checked first. In the listed order a repeat of a Create that landed answers Already Exists;
+      // in the pessimistic order it answers Not Reserved, since a used ID is no longer reserved.
+      const exists = requestedId && cards.has(requestedId);
+      const notReserved = requestedId && !isReserved(requestedId);
+      if (behaviour.cpextenderNotReservedFirst && notReserved) return fail(reply, 400, 'GiftcardId Not Reserved');
+      if (exists) return fail(reply, 400, 'GiftcardId Already Exists');
+      if (notReserved) return fail(reply, 400, 'GiftcardId Not Reserved');
 
       const id = requestedId || freshId('WEB-', 16);
       if (requestedId) reservations.get(requestedId)!.used = true;
@@ -199,7 +214,9 @@ export function createCpExtenderSandbox(options: { token: string; clock: Sandbox
           Balance: card.Balance,
           OpenAuthorizations: card.OpenAuthorizations,
           AvailableBalance: available(card),
-          History: card.History,
+          // Sandbox choice: Document echoes the SaleId of the call that wrote the entry; the
+          // documented example only ever shows null, which the pessimistic switch answers.
+          History: behaviour.cpextenderHistoryDocumentNull ? card.History.map((entry) => ({ ...entry, Document: null })) : card.History,
         },
       };
     });

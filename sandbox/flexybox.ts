@@ -1,10 +1,12 @@
 /**
  * Flexybox in the sandbox: CRM customers, POS gift-certificate sales orders and the API's
  * department list, as documented in provider-docs/flexybox-gift-certificate-order.txt.
+ * The guide shows requests only; the response bodies here are the sandbox's choice, and the
+ * commit's can be switched off (SandboxBehaviour.flexyboxCommitNoContent).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { SandboxProvider } from './server';
+import type { SandboxBehaviour, SandboxProvider } from './server';
 
 /** Where each Flexybox API is mounted; the documented paths follow these. */
 export const FLEXYBOX_PREFIXES = {
@@ -104,7 +106,11 @@ interface SalesOrder {
 }
 
 /** Creates a Flexybox sandbox whose every endpoint requires `Authorization: Bearer <token>`. */
-export function createFlexyboxSandbox(options: { token: string }): SandboxProvider {
+export function createFlexyboxSandbox(options: {
+  token: string;
+  /** Read on every request; the server's control route changes it. */
+  behaviour: Readonly<SandboxBehaviour>;
+}): SandboxProvider {
   const customers = new Map<string, { customer: Customer; upserts: number }>();
   const salesOrders = new Map<string, { order: SalesOrder; puts: number }>();
   const payments = new Map<string, Payment & { salesOrderId: string }>();
@@ -165,13 +171,16 @@ export function createFlexyboxSandbox(options: { token: string }): SandboxProvid
       const body = parse(commitBody, request.body);
       if (typeof body === 'string') return fail(reply, 400, body);
       const { order } = entry;
+      // The guide shows no response body: the pessimistic switch answers 204 without one,
+      // so a client learns that the order is committed but not its certificate numbers.
+      const committed = () => (options.behaviour.flexyboxCommitNoContent ? reply.code(204).send() : order);
       // Duplicate ExternalPayment.Id posts are ignored, which makes a repeated commit a no-op.
       const fresh = new Map<string, Payment>();
       for (const { ExternalPayment: payment } of body.Payments) {
         if (!payments.has(payment.Id)) fresh.set(payment.Id, payment);
       }
       if (order.State === 'Committed') {
-        return fresh.size === 0 ? order : fail(reply, 409, `Sales order '${order.Id}' is already committed`);
+        return fresh.size === 0 ? committed() : fail(reply, 409, `Sales order '${order.Id}' is already committed`);
       }
       const amount = money([...fresh.values()].reduce((sum, payment) => sum + payment.Amount, 0));
       if (amount !== order.Total) {
@@ -189,7 +198,7 @@ export function createFlexyboxSandbox(options: { token: string }): SandboxProvid
         }
       }
       order.State = 'Committed';
-      return order;
+      return committed();
     });
 
     app.get(`${FLEXYBOX_PREFIXES.api}/departments`, async () => departments);

@@ -1,8 +1,9 @@
 /**
  * The sandbox: one fastify server that plays every gift-card provider under its own
- * prefix, plus /__sandbox control routes (ledger, request log, faults, reset).
+ * prefix, plus /__sandbox control routes (ledger, request log, faults, behaviour, reset).
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { SandboxClock } from './clock';
 import { createCpExtenderSandbox } from './cpextender';
 import { CONTROL_PREFIX, FaultRegistry, RequestLog, installFaultHooks, parseFaultSpec } from './faults';
@@ -37,12 +38,53 @@ export interface SandboxProvider {
   reset(): void;
 }
 
+/**
+ * Switches for provider behaviour the documents leave open, each set to the pessimistic
+ * reading, so tests can prove the workflows never duplicate under it. All are off by
+ * default: the sandbox then answers as it always has.
+ */
+export const sandboxBehaviourSchema = z.strictObject({
+  /** CP Extender BalanceCheck answers every `History[].Document` as null, as its documented example shows, instead of the SaleId. */
+  cpextenderHistoryDocumentNull: z.boolean(),
+  /**
+   * CP Extender Create checks "GiftcardId Not Reserved" before "GiftcardId Already Exists":
+   * a repeat of a Create that landed then answers Not Reserved, as the ID is no longer reserved once its card exists.
+   */
+  cpextenderNotReservedFirst: z.boolean(),
+  /** Flexybox commit answers 204 without a body (the guide shows none), on the first commit and on a repeat. */
+  flexyboxCommitNoContent: z.boolean(),
+});
+
+export type SandboxBehaviour = z.infer<typeof sandboxBehaviourSchema>;
+
+export const DEFAULT_SANDBOX_BEHAVIOUR: Readonly<SandboxBehaviour> = Object.freeze({
+  cpextenderHistoryDocumentNull: false,
+  cpextenderNotReservedFirst: false,
+  flexyboxCommitNoContent: false,
+});
+
+/**
+ * Parses the body of PUT /__sandbox/behaviour: the switches to set, any omitted one back to
+ * its default. Returns the whole behaviour, or a message naming the offending field.
+ */
+export function parseSandboxBehaviour(body: unknown): SandboxBehaviour | string {
+  const result = sandboxBehaviourSchema.partial().safeParse(body);
+  if (result.success) return { ...DEFAULT_SANDBOX_BEHAVIOUR, ...result.data };
+  const issue = result.error.issues[0];
+  const switches = Object.keys(DEFAULT_SANDBOX_BEHAVIOUR).join(', ');
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: not a behaviour switch (switches: ${switches})`;
+  if (issue.path.length === 0) return 'body: must be a JSON object';
+  return `${issue.path.join('.')}: must be true or false`;
+}
+
 /** Builds the sandbox server without listening; the caller listens and closes it. */
 export function createSandboxServer(options: SandboxOptions = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false });
   const clock = new SandboxClock();
+  // One mutable object shared with the providers, which read it on every request.
+  const behaviour: SandboxBehaviour = { ...DEFAULT_SANDBOX_BEHAVIOUR };
   const providers: SandboxProvider[] = [
-    createFlexyboxSandbox({ token: options.tokens?.flexybox ?? process.env.FLEXYBOX_TOKEN ?? 'flexybox-dev-token' }),
+    createFlexyboxSandbox({ token: options.tokens?.flexybox ?? process.env.FLEXYBOX_TOKEN ?? 'flexybox-dev-token', behaviour }),
     createPaywaySandbox({
       clientId: process.env.PAYWAY_CLIENT_ID ?? 'giftflow-dev',
       clientSecret: process.env.PAYWAY_CLIENT_SECRET ?? 'payway-dev-secret',
@@ -52,6 +94,7 @@ export function createSandboxServer(options: SandboxOptions = {}): FastifyInstan
       token: options.tokens?.cpextender ?? process.env.CPEXTENDER_TOKEN ?? 'cpextender-dev-token',
       clock,
       poolBatchMax: options.cpextenderPoolBatchMax ?? 500,
+      behaviour,
     }),
     createSmartGiftSandbox({
       secretKey: options.tokens?.smartgift ?? process.env.SMARTGIFT_SECRET_KEY ?? 'sk_sandbox_dev',
@@ -62,7 +105,7 @@ export function createSandboxServer(options: SandboxOptions = {}): FastifyInstan
   const requests = new RequestLog();
 
   installFaultHooks(app, faults, requests);
-  registerControlRoutes(app, { providers, faults, requests, clock });
+  registerControlRoutes(app, { providers, faults, requests, clock, behaviour });
   for (const provider of providers) {
     void app.register(async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
@@ -74,10 +117,15 @@ export function createSandboxServer(options: SandboxOptions = {}): FastifyInstan
   return app;
 }
 
-function registerControlRoutes(
-  app: FastifyInstance,
-  { providers, faults, requests, clock }: { providers: SandboxProvider[]; faults: FaultRegistry; requests: RequestLog; clock: SandboxClock },
-): void {
+interface ControlState {
+  providers: SandboxProvider[];
+  faults: FaultRegistry;
+  requests: RequestLog;
+  clock: SandboxClock;
+  behaviour: SandboxBehaviour;
+}
+
+function registerControlRoutes(app: FastifyInstance, { providers, faults, requests, clock, behaviour }: ControlState): void {
   app.get(`${CONTROL_PREFIX}/ledger`, async () =>
     Object.fromEntries(providers.map((provider) => [provider.name, provider.ledger()])),
   );
@@ -105,8 +153,20 @@ function registerControlRoutes(
     return clock.state();
   });
 
+  app.get(`${CONTROL_PREFIX}/behaviour`, async () => ({ ...behaviour }));
+
+  // PUT replaces the behaviour as a whole: the body names the switches to set, the rest
+  // return to their defaults, so the outcome never depends on what an earlier test set.
+  app.put(`${CONTROL_PREFIX}/behaviour`, async (request, reply) => {
+    const next = parseSandboxBehaviour(request.body);
+    if (typeof next === 'string') return reply.code(400).send({ error: next });
+    Object.assign(behaviour, next);
+    return { ...behaviour };
+  });
+
   app.post(`${CONTROL_PREFIX}/reset`, async () => {
     for (const provider of providers) provider.reset();
+    Object.assign(behaviour, DEFAULT_SANDBOX_BEHAVIOUR);
     clock.reset();
     faults.clear();
     requests.clear();

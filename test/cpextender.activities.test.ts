@@ -171,7 +171,7 @@ describe('CP Extender activities against the sandbox', () => {
   it('names CPEXTENDER_TOKEN when the token is refused', async () => {
     const wrong = createCpExtenderActivities(sandbox.config({ CPEXTENDER_TOKEN: 'wrong' }), store);
     const failure = await failureOf(wrong.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' }));
-    expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
+    expect(failure).toMatchObject({ type: 'ProviderCredentialsRefused', nonRetryable: true });
     expect(failure.message).toContain('refused our credentials (HTTP 401); check CPEXTENDER_TOKEN');
   });
 });

@@ -15,7 +15,10 @@ beforeAll(async () => {
   sandbox = await TestSandbox.start();
   flexybox = createFlexyboxActivities(sandbox.config());
 });
-afterEach(() => sandbox.clearFaults());
+afterEach(async () => {
+  await sandbox.clearFaults();
+  await sandbox.setBehaviour({});
+});
 afterAll(async () => {
   await closeHttpPools();
   await sandbox?.close();
@@ -65,6 +68,29 @@ describe('Flexybox activities against the sandbox', () => {
     expect(repeat.issuedCertificates).toEqual(first.issuedCertificates);
     const { flexybox: ledger } = await sandbox.ledger();
     expect(ledger.payments.filter((p: { salesOrderId: string }) => p.salesOrderId === salesOrderId)).toHaveLength(1);
+  });
+
+  it('takes a commit answered 204 without a body as committed, with the issued certificates unknown (null)', async () => {
+    // The Flexybox guide shows no response bodies; the pessimistic sandbox answers the commit without one.
+    await sandbox.setBehaviour({ flexyboxCommitNoContent: true });
+    const { salesOrderId } = await openSalesOrder(500);
+    const payment = { id: newId(), type: 'Mastercard', amount: 500 };
+    expect(await flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment })).toEqual({ issuedCertificates: null, attempt: 1 });
+    // A retry of a commit that landed is answered the same way, and pays nothing twice.
+    expect(await flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment })).toEqual({ issuedCertificates: null, attempt: 1 });
+    const { flexybox: ledger } = await sandbox.ledger();
+    expect(ledger.salesOrders.find((o: { id: string }) => o.id === salesOrderId)).toMatchObject({ state: 'Committed' });
+    expect(ledger.payments.filter((p: { salesOrderId: string }) => p.salesOrderId === salesOrderId)).toHaveLength(1);
+    expect(ledger.giftCertificates.filter((c: { salesOrderId: string }) => c.salesOrderId === salesOrderId)).toHaveLength(1);
+  });
+
+  it('still checks a commit answer that has a body: one that is not a committed order is an AmbiguousOutcome', async () => {
+    const { salesOrderId } = await openSalesOrder(500);
+    await sandbox.fault({ path: '/commit$', kind: 'status', status: 200, body: { Id: salesOrderId, State: 'Open' } });
+    const failure = await failureOf(flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment: { id: newId(), type: 'Mastercard', amount: 500 } }));
+    // Retryable: the commit is deduplicated by its payment Id.
+    expect(failure).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: false });
+    expect(failure.message).toContain('answered with a body that does not match the contract (State: ');
   });
 
   it.each([
@@ -121,7 +147,7 @@ describe('Flexybox activities against the sandbox', () => {
     const wrongToken = 'wrong-token-that-must-not-leak';
     const unauthorised = createFlexyboxActivities(sandbox.config({ FLEXYBOX_TOKEN: wrongToken }));
     const failure = await failureOf(unauthorised.checkFlexyboxDepartment(hotel.Id));
-    expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
+    expect(failure).toMatchObject({ type: 'ProviderCredentialsRefused', nonRetryable: true });
     expect(failure.message).toContain('refused our credentials (HTTP 401); check FLEXYBOX_TOKEN');
     expect(JSON.stringify({ message: failure.message, stack: failure.stack, details: failure.details })).not.toContain(wrongToken);
   });

@@ -124,7 +124,8 @@ describe('Flexybox gift-certificate order', () => {
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     const failure = (await handle.result().catch((e: WorkflowFailedError) => e)) as WorkflowFailedError;
     expect(failure.cause?.message).toBe(
-      "flexybox step 'createSalesOrder' (PUT /salesorders) rejected the request (HTTP 400): Unknown DepartmentId",
+      "flexybox step 'createSalesOrder' (PUT /salesorders) rejected the request (HTTP 400): Unknown DepartmentId. " +
+        `Nothing was paid or issued; left at the provider: CRM customer ${flexyboxIdsFor(orderRef).customerId}.`,
     );
     const puts = (await env.sandbox.requests()).slice(requestsBefore).filter((r) => r.method === 'PUT' && r.path.endsWith('/salesorders'));
     expect(puts).toHaveLength(1);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { sendJson, type Reply } from './support/http';
+import { CPEXTENDER_PREFIX } from '../sandbox/cpextender';
 import { FLEXYBOX_PREFIXES, flexyboxSeed } from '../sandbox/flexybox';
 import { createSandboxServer } from '../sandbox/server';
 
@@ -14,7 +15,7 @@ let app: FastifyInstance;
 let baseUrl: string;
 
 beforeAll(async () => {
-  app = createSandboxServer({ tokens: { flexybox: TOKEN } });
+  app = createSandboxServer({ tokens: { flexybox: TOKEN, cpextender: TOKEN } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 });
@@ -322,5 +323,102 @@ describe('sandbox control', () => {
     expect((await call('GET', '/__sandbox/faults')).body).toEqual([]);
     expect(await requestLog()).toEqual([]);
     expect((await call('GET', `${api}/departments`)).body).toHaveLength(2);
+  });
+});
+
+describe('behaviour switches', () => {
+  const defaults = { cpextenderHistoryDocumentNull: false, cpextenderNotReservedFirst: false, flexyboxCommitNoContent: false };
+  const behaviour = async () => (await call('GET', '/__sandbox/behaviour')).body;
+
+  /** Reserves a single GiftCardId and creates a card of 100 on it for `SaleId`; returns the create body to repeat. */
+  async function issueCard(SaleId: string) {
+    const reserved = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/ReserveIds`, { RequestType: 'single', Agency: 'Website' });
+    const [GiftCardId] = reserved.body.GiftCards as string[];
+    const create = { CustomerNumber: '2059378440', GiftCardId, GiftCardCode: 'GC', GiftCardValue: 100, SaleId };
+    expect(await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, create)).toMatchObject({ status: 200, body: { GiftCard: { Id: GiftCardId } } });
+    return create;
+  }
+
+  const cardsOf = async (saleId: string) =>
+    ((await call('GET', '/__sandbox/ledger')).body.cpextender.giftCards as { saleId: string | null }[]).filter((card) => card.saleId === saleId);
+
+  test('all are off by default; PUT sets the named ones and returns the rest to default; reset turns them off', async () => {
+    expect(await behaviour()).toEqual(defaults);
+    const set = await call('PUT', '/__sandbox/behaviour', { flexyboxCommitNoContent: true, cpextenderNotReservedFirst: true });
+    expect(set).toMatchObject({ status: 200, body: { ...defaults, flexyboxCommitNoContent: true, cpextenderNotReservedFirst: true } });
+
+    // A PUT replaces: what an earlier PUT set does not linger.
+    expect((await call('PUT', '/__sandbox/behaviour', { cpextenderHistoryDocumentNull: true })).body).toEqual({ ...defaults, cpextenderHistoryDocumentNull: true });
+    expect(await behaviour()).toEqual({ ...defaults, cpextenderHistoryDocumentNull: true });
+
+    await call('POST', '/__sandbox/reset');
+    expect(await behaviour()).toEqual(defaults);
+  });
+
+  test.each([
+    [{ flexyboxCommitNoBody: true }, /^flexyboxCommitNoBody: not a behaviour switch \(switches: cpextenderHistoryDocumentNull, /],
+    [{ flexyboxCommitNoContent: 'yes' }, /^flexyboxCommitNoContent: must be true or false$/],
+    [{ cpextenderNotReservedFirst: null }, /^cpextenderNotReservedFirst: must be true or false$/],
+    [[true], /^body: must be a JSON object$/],
+  ])('refuses behaviour %j with 400 naming the field, and changes nothing', async (body, message) => {
+    await call('PUT', '/__sandbox/behaviour', { flexyboxCommitNoContent: true });
+    const reply = await call('PUT', '/__sandbox/behaviour', body);
+    expect(reply.status).toBe(400);
+    expect(reply.body.error).toMatch(message);
+    expect(await behaviour()).toEqual({ ...defaults, flexyboxCommitNoContent: true });
+  });
+
+  test('cpextenderHistoryDocumentNull: BalanceCheck shows every History Document as null, as the documented example does', async () => {
+    const { GiftCardId } = await issueCard('sale-document');
+    const hold = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Authorize`, { Type: 'giftcard', Ref: GiftCardId, SaleId: 'sale-hold', RequestedAmount: 10 });
+    expect(hold.status).toBe(200);
+    const history = async () => (await call('GET', `${CPEXTENDER_PREFIX}/Giftcard/${GiftCardId}/BalanceCheck`)).body.GiftCard.History;
+    expect((await history()).map((entry: { Document: string | null }) => entry.Document)).toEqual(['sale-document', 'sale-hold']);
+
+    await call('PUT', '/__sandbox/behaviour', { cpextenderHistoryDocumentNull: true });
+    expect(await history()).toEqual([
+      expect.objectContaining({ Activity: 'Issued', Amount: 100, Document: null }),
+      expect.objectContaining({ Activity: 'Authorized', Amount: 10, Document: null }),
+    ]);
+    // Only the answer changes: the card still belongs to its sale.
+    expect(await cardsOf('sale-document')).toHaveLength(1);
+  });
+
+  test('cpextenderNotReservedFirst: a repeat of a Create that landed answers Not Reserved instead of Already Exists', async () => {
+    const create = await issueCard('sale-repeat');
+    const repeat = () => call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, create);
+    expect(await repeat()).toMatchObject({ status: 400, body: { Message: 'GiftcardId Already Exists' } });
+
+    await call('PUT', '/__sandbox/behaviour', { cpextenderNotReservedFirst: true });
+    expect(await repeat()).toMatchObject({ status: 400, body: { Message: 'GiftcardId Not Reserved' } });
+    // A seeded card never had a reservation: Not Reserved too.
+    const seeded = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, { ...create, GiftCardId: 'WEB-0000000000000003' });
+    expect(seeded).toMatchObject({ status: 400, body: { Message: 'GiftcardId Not Reserved' } });
+    expect(await cardsOf('sale-repeat')).toHaveLength(1);
+
+    // The switch reorders refusals only: a Create on a freshly reserved ID still issues its card.
+    await issueCard('sale-fresh');
+    expect(await cardsOf('sale-fresh')).toHaveLength(1);
+  });
+
+  test('flexyboxCommitNoContent: the first commit and a repeat answer 204 without a body; refusals keep theirs', async () => {
+    await call('PUT', '/__sandbox/behaviour', { flexyboxCommitNoContent: true });
+    await openOrder('so-204', 'cust-204');
+    const short = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-short', 499));
+    expect(short).toMatchObject({ status: 400, body: { Message: 'Payment amount 499 does not match order total 500' } });
+
+    const first = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-204', 500));
+    expect(first).toMatchObject({ status: 204, body: undefined });
+    expect(first.headers['content-length']).toBeUndefined();
+    const repeat = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-204', 500));
+    expect(repeat).toMatchObject({ status: 204, body: undefined });
+    const other = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-other', 500));
+    expect(other).toMatchObject({ status: 409, body: { Message: "Sales order 'so-204' is already committed" } });
+
+    // Committed once, certificates issued: only the answer lacks them.
+    const state = await ledger();
+    expect(state.salesOrders).toEqual([expect.objectContaining({ id: 'so-204', state: 'Committed' })]);
+    expect(state.payments).toEqual([{ id: 'pay-204', salesOrderId: 'so-204', type: 'Mastercard', amount: 500 }]);
+    expect(state.giftCertificates).toHaveLength(2);
   });
 });

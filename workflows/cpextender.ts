@@ -1,7 +1,8 @@
 /**
  * CP Extender gift cards: issue one card (reserve → create → verify → certificate) and
  * reserve ID pools. Create is only ever sent with a reserved GiftCardId, so a repeat is
- * recognised ("GiftcardId Already Exists") and can never issue a second card.
+ * recognised ("GiftcardId Already Exists") and can never issue a second card. Create is the
+ * point of no return: from it on the order parks instead of failing.
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
@@ -27,7 +28,9 @@ const MAX_RESERVATIONS = 3;
 
 /** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
 export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
-  const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId');
+  const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId', {
+    leftBehind: (ids) => (ids.giftCardId && rawInput.giftCardId === undefined ? [`an unused reservation of GiftCardId ${ids.giftCardId} (it expires after one hour)`] : []),
+  });
   const order = await tracker.validInput<CpExtenderIssue>(rawInput);
   // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
   const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
@@ -38,11 +41,13 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
     let outcome: 'created' | 'already-exists' | undefined;
     for (let reservations = 0; outcome === undefined; ) {
       if (giftCardId === undefined) {
-        giftCardId = await reserveOne(tracker, order.agency, order.requestName);
+        // The first reservation of a run takes over the card an earlier run (before a reset) sent Create for.
+        giftCardId = await reserveOne(tracker, order.agency, order.requestName, reservations === 0);
         reservations += 1;
       }
       tracker.recordIds({ giftCardId });
       const id: string = giftCardId;
+      tracker.enterPointOfNoReturn('createGiftCard', `gift card ${id} issued at CP Extender${saleId ? ` for SaleId ${saleId}` : ''}`);
       try {
         // Once Create is sent a card may exist: finish the order rather than abandon it half-way.
         ({ outcome } = await CancellationScope.nonCancellable(() =>
@@ -71,21 +76,29 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
     return await CancellationScope.nonCancellable(async () => {
       const { card } = await tracker.step('verifyBalance', async () => {
         const checked = await cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId: cardId });
-        const ours = checked.card.history.some(
-          (entry) => entry.activity === 'Issued' && entry.amount === order.giftCardValue && (saleId === undefined || entry.document === saleId),
-        );
-        if (wasCreated === 'already-exists' && !ours) {
-          throw rejected(
-            'createGiftCard',
-            `${CPEXTENDER_REASONS.alreadyExists} for ${cardId}, but BalanceCheck shows a card that is not this order's ` +
-              `(expected an Issued entry of ${order.giftCardValue}${saleId ? ` for SaleId ${saleId}` : ''}); no second card was issued`,
-          );
+        if (wasCreated === 'already-exists' && ownership(checked.card, order.giftCardValue, saleId) === 'unknown') {
+          // History without Documents (as in CP Extender's own example) cannot tell our card
+          // from another: an operator decides, the order parks.
+          throw ApplicationFailure.create({
+            type: FAILURE_TYPES.ambiguous,
+            message: `cpextender step 'verifyBalance': ${CPEXTENDER_REASONS.alreadyExists} for ${cardId}, and its History names no SaleId, so giftflow cannot tell whether it is this order's card (SaleId ${saleId}); check it at CP Extender`,
+            nonRetryable: true,
+          });
         }
-        if (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue) {
+        const notOurs = wasCreated === 'already-exists' && ownership(checked.card, order.giftCardValue, saleId) === 'not-ours';
+        if (!notOurs && (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue)) {
           throw rejected('verifyBalance', `card ${cardId} is '${checked.card.status}' with balance ${checked.card.balance}; expected 'active' with ${order.giftCardValue}`);
         }
         return checked;
       });
+      if (wasCreated === 'already-exists' && ownership(card, order.giftCardValue, saleId) === 'not-ours') {
+        // Create's "Already Exists" came from another order's card: ours was never issued.
+        throw rejected(
+          'createGiftCard',
+          `${CPEXTENDER_REASONS.alreadyExists} for ${cardId}, but BalanceCheck shows a card that is not this order's ` +
+            `(expected an Issued entry of ${order.giftCardValue}${saleId ? ` for SaleId ${saleId}` : ''}); no second card was issued`,
+        );
+      }
       const { certificate } = await tracker.step('storeCertificate', () => cpextender.storeCpExtenderCertificate({ giftCardId: cardId }));
       const result: CpExtenderIssueResult = { giftCardId: cardId, saleId: saleId ?? null, balance: card.balance, certificate };
       if (CancellationScope.current().parent?.consideredCancelled) {
@@ -132,12 +145,25 @@ export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Prom
   }
 }
 
-async function reserveOne(tracker: OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>, agency: string, requestName?: string): Promise<string> {
+async function reserveOne(
+  tracker: OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>,
+  agency: string,
+  requestName: string | undefined,
+  reuseEarlierRun: boolean,
+): Promise<string> {
   const { giftCardIds } = await tracker.step('reserveId', () =>
-    cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName }),
+    cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName, reuseEarlierRun }),
   );
   if (giftCardIds.length !== 1) throw rejected('reserveId', `ReserveIds (single) returned ${giftCardIds.length} GiftCardIds instead of one`);
   return giftCardIds[0];
+}
+
+/** Whether BalanceCheck shows the card issued for this order: its value, and our SaleId where there is one. */
+function ownership(card: { history: { activity: string; amount: number; document?: string | null }[] }, value: number, saleId: string | undefined): 'ours' | 'not-ours' | 'unknown' {
+  const issued = card.history.filter((entry) => entry.activity === 'Issued' && entry.amount === value);
+  if (saleId === undefined) return issued.length > 0 ? 'ours' : 'not-ours';
+  if (issued.some((entry) => entry.document === saleId)) return 'ours';
+  return issued.some((entry) => entry.document == null) ? 'unknown' : 'not-ours';
 }
 
 /** True when an activity failed with the provider's documented `reason`. */

@@ -3,8 +3,9 @@
  * certificate types and the department, upsert the CRM customer, create the sales order,
  * commit it with an external payment. Every write is keyed by an ID derived from the
  * workflow ID, and Flexybox dedupes each of them, so every step may be retried safely.
+ * The commit is the point of no return: from it on the order parks instead of failing.
  */
-import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
 import type { FlexyboxIds, FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResult } from '../contracts/flexybox';
 import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
@@ -16,7 +17,7 @@ const flexybox = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
 export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
-  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog');
+  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog', { leftBehind: createdAtFlexybox });
   const order = await tracker.validInput<FlexyboxOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
@@ -48,6 +49,10 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     );
     tracker.recordIds({ salesOrderId });
 
+    // A cancellation that arrived together with the sales order's completion (one workflow
+    // task) is still in time: nothing has been paid yet.
+    if (CancellationScope.current().consideredCancelled && patched(CANCEL_CHECKED_BEFORE_COMMIT)) throw new CancelledFailure('cancelled before commit');
+    tracker.enterPointOfNoReturn('commitSalesOrder', `sales order ${salesOrderId} committed and paid with external payment ${externalPaymentId}`);
     // Once the commit is sent the order is paid: a cancellation must not abandon it half-way.
     const committed = await CancellationScope.nonCancellable(() =>
       tracker.step('commitSalesOrder', () =>
@@ -79,11 +84,18 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
   }
 }
 
+/** Patch ID of the cancellation check before the commit (before it, the commit was entered regardless). */
+const CANCEL_CHECKED_BEFORE_COMMIT = 'cancel-checked-before-commit';
+
+/** What exists at Flexybox before the commit: nothing of it is paid. */
+function createdAtFlexybox(ids: Partial<FlexyboxIds>): string[] {
+  return [ids.customerId && `CRM customer ${ids.customerId}`, ids.salesOrderId && `open (uncommitted, unpaid) sales order ${ids.salesOrderId}`].filter(
+    (entry): entry is string => Boolean(entry),
+  );
+}
+
 function cancellationMessage(ids: Partial<FlexyboxIds>, stepInFlight: string): string {
-  const created = [
-    ids.customerId && `CRM customer ${ids.customerId}`,
-    ids.salesOrderId && `open (uncommitted, unpaid) sales order ${ids.salesOrderId}`,
-  ].filter(Boolean);
+  const created = createdAtFlexybox(ids);
   return `Flexybox order cancelled before commit; nothing was paid. ${
     created.length ? `Created at Flexybox: ${created.join(', ')}.` : 'Nothing was created at Flexybox.'
   } The step in flight when the cancellation came (${stepInFlight}) may also have landed.`;

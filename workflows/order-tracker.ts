@@ -1,20 +1,34 @@
 /**
  * Workflow-side bookkeeping shared by every provider workflow: the `status` query, the
- * `GiftOrderState` search attribute, attempts per step and the last error.
+ * `GiftOrderState` search attribute, attempts per step and the last error, and the point of no
+ * return: past it a failing step parks the order in `needs-attention` until the `retry` Update
+ * (docs/design.md, "Operators act too").
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   CancelledFailure,
+  condition,
   isCancellation,
   log,
   patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import { SEARCH_ATTRIBUTES, statusQuery, type OrderState, type OrderStatus } from '../contracts/shared';
+import {
+  checkRetryRequest,
+  FAILURE_TYPES,
+  retryUpdate,
+  SEARCH_ATTRIBUTES,
+  statusQuery,
+  type OrderState,
+  type OrderStatus,
+  type RetryRequest,
+} from '../contracts/shared';
 import { INPUT_VALIDATION } from './activity-options';
 
 const { validateWorkflowInput } = proxyLocalActivities<GiftflowActivities>(INPUT_VALIDATION);
@@ -22,12 +36,50 @@ const { validateWorkflowInput } = proxyLocalActivities<GiftflowActivities>(INPUT
 /** Patch ID of the input validation by local activity (before it, workflow code parsed with zod). */
 const INPUT_VALIDATED_BY_ACTIVITY = 'input-validated-by-activity';
 
+/** Patch ID of parking instead of failing (before it, every final step failure failed the order). */
+const PARKS_FOR_OPERATOR = 'parks-for-operator';
+
+export interface OrderTrackerOptions<Ids> {
+  /**
+   * What exists at the provider before the point of no return, for the message of a failed
+   * or cancelled order (e.g. "CRM customer …"); empty when nothing does.
+   */
+  leftBehind?: (ids: Partial<Ids>) => string[];
+}
+
 export class OrderTracker<Ids extends object, Result> {
   private readonly status: OrderStatus<Ids, Result>;
+  /** The workflow's root scope: a parked step waits inside non-cancellable scopes, yet must see a cancellation. */
+  private readonly root = CancellationScope.current();
+  private retryRequest?: RetryRequest;
+  /** Steps that parked once: an earlier attempt of theirs may have landed, so even a refusal now parks. */
+  private readonly parkedSteps = new Set<string>();
 
-  constructor(firstStep: string) {
+  constructor(
+    firstStep: string,
+    private readonly options: OrderTrackerOptions<Ids> = {},
+  ) {
     this.status = { step: firstStep, state: 'running', providerIds: {}, attempts: {}, lastError: null, result: null };
     setHandler(statusQuery, () => this.status as OrderStatus);
+    setHandler(
+      retryUpdate,
+      (raw?: RetryRequest) => {
+        this.retryRequest = checkRetryRequest(raw);
+        return { retried: this.status.step, next: `step '${this.status.step}' is tried again now, with a fresh retry budget` };
+      },
+      {
+        validator: (raw?: RetryRequest) => {
+          if (this.status.state !== 'needs-attention' || this.retryRequest) {
+            throw new Error(`nothing to retry: the order is ${this.status.state} at step ${this.status.step}${this.status.state === 'needs-reconciliation' ? '; answer it with reconcile' : ''}`);
+          }
+          checkRetryRequest(raw);
+        },
+      },
+    );
+  }
+
+  get pastPointOfNoReturn(): boolean {
+    return this.status.pointOfNoReturn !== undefined;
   }
 
   get providerIds(): Partial<Ids> {
@@ -42,17 +94,68 @@ export class OrderTracker<Ids extends object, Result> {
     return this.status.state;
   }
 
-  /** Runs one step: records it as current, its attempt count on success, its error on failure. */
-  async step<T extends { attempt: number }>(name: string, run: () => Promise<T>): Promise<T> {
-    this.status.step = name;
-    try {
-      const outcome = await run();
-      this.status.attempts[name] = outcome.attempt;
-      return outcome;
-    } catch (error) {
-      if (!isCancellation(error)) this.status.lastError = describeFailure(error);
-      throw error;
+  /**
+   * Marks the point of no return, just before `step` is first sent: from here on something
+   * irreversible may exist at the provider (`mayExist` says what), so a failing step parks the
+   * order instead of failing it. Only a definitive refusal of `step` itself (the provider said
+   * no, so nothing was created) still fails the order.
+   */
+  enterPointOfNoReturn(step: string, mayExist: string): void {
+    this.status.pointOfNoReturn ??= { step, mayExist };
+  }
+
+  /**
+   * Runs one step: records it as current, its attempt count on success, its error on failure.
+   * A failure that must not end the order (see {@link parksOn}) parks it until `retry`, then
+   * runs the step again, as a fresh activity with a fresh retry budget. `park: false` leaves
+   * every failure to the caller (a step whose workflow decides itself, as Payway's create).
+   */
+  async step<T extends { attempt: number }>(name: string, run: () => Promise<T>, options: { park?: boolean } = {}): Promise<T> {
+    for (;;) {
+      this.status.step = name;
+      try {
+        const outcome = await run();
+        this.status.attempts[name] = outcome.attempt;
+        return outcome;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        this.status.lastError = describeFailure(error);
+        if (options.park === false || !this.parksOn(name, error)) throw error;
+        await this.parkUntilRetried(error);
+      }
     }
+  }
+
+  /**
+   * Parks the order in `needs-attention` until an operator's `retry` (or a cancellation, which
+   * ends the order as cancelled and says what may exist at the provider). Costs nothing while it waits.
+   */
+  async parkUntilRetried(error: unknown): Promise<void> {
+    const { workflowId } = workflowInfo();
+    const exists = this.status.pointOfNoReturn ? ` What may exist at the provider: ${this.status.pointOfNoReturn.mayExist}.` : '';
+    this.status.lastError = `step '${this.status.step}' stopped: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
+    this.parkedSteps.add(this.status.step);
+    this.setState('needs-attention');
+    log.warn('order needs attention', { step: this.status.step, providerIds: this.status.providerIds });
+    await condition(() => this.retryRequest !== undefined || this.root.consideredCancelled);
+    if (!this.retryRequest) throw new CancelledFailure('cancelled while parked');
+    log.info('order retried by an operator', { step: this.status.step, reason: this.retryRequest.reason ?? null });
+    this.retryRequest = undefined;
+    this.resume();
+  }
+
+  /**
+   * Whether a step's final failure parks the order: a refusal of our credentials always does
+   * (a token rotation must not fail orders); past the point of no return everything does,
+   * except a definitive refusal of the point-of-no-return step itself.
+   */
+  parksOn(step: string, error: unknown): boolean {
+    const type = failureType(error);
+    const parks =
+      type === FAILURE_TYPES.credentialsRefused ||
+      (this.pastPointOfNoReturn && !(step === this.status.pointOfNoReturn!.step && type === FAILURE_TYPES.rejected && !this.parkedSteps.has(step)));
+    // Orders that ran before parking existed failed here; their histories must replay as they ran.
+    return parks && patched(PARKS_FOR_OPERATOR);
   }
 
   /**
@@ -106,20 +209,29 @@ export class OrderTracker<Ids extends object, Result> {
    * details, so the explanation of what exists at the provider lives in the status query.
    */
   cancelled(message: string): CancelledFailure {
+    if (this.status.state === 'needs-attention' && this.status.pointOfNoReturn) {
+      message = `Order cancelled while it waited for an operator at step '${this.status.step}', past its point of no return: ${this.status.pointOfNoReturn.mayExist}. Check the provider.`;
+    }
     this.status.lastError = message;
     this.setState('cancelled');
     log.info('order cancelled', { step: this.status.step, providerIds: this.status.providerIds });
     return new CancelledFailure(message);
   }
 
-  /** Ends the order as failed with an ApplicationFailure that keeps the cause's type and message. */
+  /**
+   * Ends the order as failed with an ApplicationFailure that keeps the cause's type and
+   * message, and says what exists at the provider (nothing paid or issued: an order past its
+   * point of no return parks instead, apart from a definitive refusal of that very step).
+   */
   failed(error: unknown): ApplicationFailure {
     this.setState('failed');
     const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
     const type = (cause instanceof ApplicationFailure && cause.type) || 'OrderFailed';
+    const left = this.options.leftBehind?.(this.status.providerIds) ?? [];
+    const atProvider = this.options.leftBehind ? ` Nothing was paid or issued; ${left.length ? `left at the provider: ${left.join(', ')}` : 'nothing was created at the provider'}.` : '';
     return ApplicationFailure.create({
       type,
-      message: describeFailure(error),
+      message: atProvider ? `${describeFailure(error).replace(/\.?$/, '.')}${atProvider}` : describeFailure(error),
       nonRetryable: true,
       cause: cause instanceof Error ? cause : undefined,
       details: [{ step: this.status.step, providerIds: this.status.providerIds }],
@@ -130,6 +242,11 @@ export class OrderTracker<Ids extends object, Result> {
     this.status.state = state;
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
   }
+}
+
+function failureType(error: unknown): string | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 /** The most specific message of a failure chain (an activity failure's own message only says "activity failed"). */

@@ -3,7 +3,8 @@
  * idempotency for it, so the workflow never sends it again after an outcome it cannot
  * know (a timeout after sending, a reset, a 5xx, a worker that died mid-call): the order
  * waits in `needs-reconciliation` until an operator answers the `reconcile` Update with
- * what Payway shows for the order's merchant_reference.
+ * what Payway shows for the order's merchant_reference. The create is the point of no return:
+ * once it may have been sent, only Payway's own refusal fails the order; anything else parks it.
  */
 import {
   ActivityFailure,
@@ -33,7 +34,7 @@ type Created = Pick<PaywayOrderResult, 'id' | 'orderId' | 'paymentId'>;
 
 /** Places one Payway gift order and returns the IDs Payway knows it by. */
 export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<PaywayOrderResult> {
-  const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('createGiftOrder');
+  const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('createGiftOrder', { leftBehind: () => [] });
   const order = await tracker.validInput<PaywayOrder>(rawInput);
   const { workflowId } = workflowInfo();
   // Sent with every create, so Payway's records tell an operator whether a lost create landed.
@@ -41,6 +42,8 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
   tracker.recordIds({ merchantReference });
   const nextAnswer = acceptReconcileAnswers(tracker, merchantReference);
   let sends = 0;
+  /** Set once an operator answered `reconcile`: a send of an earlier run whose outcome was unknown is settled. */
+  let earlierRunsSettled = false;
 
   async function sendCreate(): Promise<Created | { unknown: string }> {
     for (let notSent = 1; ; notSent++) {
@@ -48,7 +51,9 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
       try {
         // Once sent, the create cannot be called back: a cancellation waits for its outcome.
         return await CancellationScope.nonCancellable(() =>
-          tracker.step('createGiftOrder', async () => ({ ...(await createPaywayGiftOrder({ order, merchantReference })), attempt: sends })),
+          tracker.step('createGiftOrder', async () => ({ ...(await createPaywayGiftOrder({ order, merchantReference, earlierRunsSettled })), attempt: sends }), {
+            park: false,
+          }),
         );
       } catch (error) {
         const outcome = sendOutcome(error);
@@ -69,14 +74,25 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
   }
 
   try {
+    tracker.enterPointOfNoReturn('createGiftOrder', `a Payway gift order with merchant_reference ${merchantReference}`);
     for (;;) {
-      const outcome = await sendCreate();
+      let outcome: Awaited<ReturnType<typeof sendCreate>>;
+      try {
+        outcome = await sendCreate();
+      } catch (error) {
+        // Only Payway's own refusal ends the order; a create that could not be sent for long
+        // (Payway down, our credentials refused) waits for an operator's retry instead.
+        if (isCancellation(error) || !tracker.parksOn('createGiftOrder', error)) throw error;
+        await tracker.parkUntilRetried(error);
+        continue;
+      }
       if ('orderId' in outcome) return complete(outcome, false);
       tracker.needsReconciliation(
         `${outcome.unknown}. Look for a Payway order with merchant_reference ${merchantReference}, then answer: ` +
           `giftflow reconcile ${workflowId} --created --order-id <order_id> [--payment-id <payment_id>], or --not-created to send it again`,
       );
       const answer = await nextAnswer();
+      earlierRunsSettled = true;
       tracker.resume();
       if (answer.outcome === 'created') return complete({ id: null, orderId: answer.orderId, paymentId: answer.paymentId ?? null }, true);
     }
@@ -131,7 +147,7 @@ function sendOutcome(error: unknown): 'not-sent' | 'rejected' | 'unknown' {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   if (!(cause instanceof ApplicationFailure)) return 'unknown';
   if (cause.type === FAILURE_TYPES.rejected) return 'rejected';
-  if (cause.type === FAILURE_TYPES.unavailable || cause.type === FAILURE_TYPES.rateLimited) return 'not-sent';
+  if (cause.type === FAILURE_TYPES.unavailable || cause.type === FAILURE_TYPES.rateLimited || cause.type === FAILURE_TYPES.credentialsRefused) return 'not-sent';
   const step = (cause.details?.[0] as { step?: string } | undefined)?.step;
   return step === 'obtainToken' ? 'not-sent' : 'unknown';
 }

@@ -1,0 +1,90 @@
+/**
+ * What earlier runs of this order did. A reset (Web UI, `temporal workflow reset`, a batch
+ * reset) or `giftflow retry` of a failed order starts a new run under the same workflow ID,
+ * and the new run has forgotten everything after its reset point: the provider IDs stay the
+ * same (they are derived from the workflow ID), but values a provider handed out and sends
+ * whose outcome was never seen are gone. Before a call the provider cannot deduplicate, its
+ * activity reads the other runs' histories through the Temporal API and finds its own earlier
+ * sends there (docs/design.md, "Operators act too").
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+
+/** One earlier send of an activity: its input and how it ended, as far as that run saw it. */
+export interface EarlierSend {
+  runId: string;
+  input: unknown;
+  /** `unknown`: no answer was recorded (timed out, or the run ended or was reset while it was in flight). */
+  outcome: 'completed' | 'failed' | 'unknown';
+  result?: unknown;
+  /** For `failed`: the ApplicationFailure type (ProviderRejected, AmbiguousOutcome, ...). */
+  failureType?: string;
+  failureMessage?: string;
+}
+
+export interface EarlierRuns {
+  /** Every send of the activity type in the order's other runs, oldest run first. */
+  sends: EarlierSend[];
+  /** The result of another run that completed, if one did. */
+  completedResult?: unknown;
+}
+
+const NONE: EarlierRuns = { sends: [] };
+
+/**
+ * Reads the other runs of the calling activity's workflow ID for sends of `activityType`.
+ * Costs one visibility query when there are none (a first run), plus one history read per
+ * earlier run. A copy of a run's events in a reset run shows up twice; callers look for
+ * "any", never count.
+ */
+export async function earlierRuns(activityType: string): Promise<EarlierRuns> {
+  const context = Context.current();
+  const { workflowId, runId } = context.info.workflowExecution!;
+  const client = context.client;
+  const others: string[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(workflowId)}` })) {
+    if (run.runId !== runId) others.push(run.runId);
+  }
+  if (others.length === 0) return NONE;
+  const found: EarlierRuns = { sends: [] };
+  for (const other of others.reverse()) {
+    context.heartbeat();
+    await readRun(client, workflowId, other, activityType, found);
+  }
+  return found;
+}
+
+async function readRun(client: Client, workflowId: string, runId: string, activityType: string, found: EarlierRuns): Promise<void> {
+  const converter = client.options.loadedDataConverter;
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const sends = new Map<number, EarlierSend>();
+  for (const event of history.events ?? []) {
+    const id = Number(event.eventId);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === activityType) {
+      sends.set(id, { runId, input: await decodeFromPayloadsAtIndex(converter, 0, scheduled.input?.payloads), outcome: 'unknown' });
+      continue;
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    const failed = event.activityTaskFailedEventAttributes;
+    const send = sends.get(Number((completed ?? failed)?.scheduledEventId ?? 0));
+    if (send && completed) Object.assign(send, { outcome: 'completed', result: await decodeFromPayloadsAtIndex(converter, 0, completed.result?.payloads) });
+    if (send && failed) Object.assign(send, { outcome: 'failed', ...(await describeFailure(client, failed.failure)) });
+    const done = event.workflowExecutionCompletedEventAttributes;
+    if (done) found.completedResult = await decodeFromPayloadsAtIndex(converter, 0, done.result?.payloads);
+  }
+  found.sends.push(...sends.values());
+}
+
+async function describeFailure(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<Pick<EarlierSend, 'failureType' | 'failureMessage'>> {
+  const error = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure ?? undefined);
+  return { failureType: error instanceof ApplicationFailure ? (error.type ?? undefined) : undefined, failureMessage: error?.message };
+}
+
+/** A visibility-query string literal (a workflow ID from another client may hold quotes). */
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
