@@ -1,7 +1,7 @@
 /**
  * The one HTTP layer every provider's activities use: a pool per provider origin, timeouts,
  * auth headers, zod validation of responses, and classification of every outcome into the
- * ApplicationFailure types of DESIGN.md. Messages and logs name the provider, step, method,
+ * ApplicationFailure types of docs/design.md. Messages and logs name the provider, step, method,
  * path template and status, never credentials or request bodies (which carry PII).
  */
 import { Context } from '@temporalio/activity';

@@ -27,7 +27,7 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 export const SEARCH_ATTRIBUTE_NAMES = Object.values(SEARCH_ATTRIBUTES).map((key) => key.name);
 
-/** ApplicationFailure types raised by activities (see DESIGN.md). */
+/** ApplicationFailure types raised by activities (see docs/design.md). */
 export const FAILURE_TYPES = {
   /** The provider answered with a 4xx that says why; retrying cannot help. */
   rejected: 'ProviderRejected',

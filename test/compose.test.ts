@@ -13,7 +13,7 @@ import { NODE_FLAGS } from '../scripts/dev-server';
 const ROOT = join(__dirname, '..');
 const COMPOSE_PATH = join(ROOT, 'docker-compose.temporal.yml');
 const WORKER = 'giftflow-worker';
-/** Host variables the worker needs for the providers (DESIGN.md, sandbox contract). */
+/** Host variables the worker needs for the providers (docs/design.md, sandbox contract). */
 const PROVIDER_VARS = [
   'FLEXYBOX_CRM_URL',
   'FLEXYBOX_POS_URL',

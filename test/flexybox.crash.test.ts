@@ -1,5 +1,10 @@
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { closeHttpPools } from '../activities/http';
+import { createDataConverter } from '../security/codec-keys';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
-import { uniqueRef, useCrashStack, waitFor } from './support/stack';
+import { temporalAddress, uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-flexybox');
 
@@ -46,5 +51,48 @@ describe('Flexybox order survives a worker crash', () => {
     expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId, upserts: 1 })]);
     expect(ledger.salesOrders).toHaveLength(1);
     expect(ledger.payments).toHaveLength(1);
+  }, 120_000);
+
+  it('ends cancelled without a commit when the cancellation arrives in the same workflow task as the sales order', async () => {
+    const orderRef = uniqueRef('crash-cancel-race');
+    const ids = flexyboxIdsFor(orderRef);
+    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'delay', delayMs: 3_000 });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    await waitFor('the sales order to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
+    await first.kill();
+
+    // Only activities run now: the sales order's retry completes while no worker runs the
+    // workflow, and the cancellation joins that completion in the next workflow task.
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const activitiesOnly = await Worker.create({
+      connection,
+      taskQueue: 'giftflow-flexybox',
+      activities: createActivities(env.sandbox.config()),
+      dataConverter: await createDataConverter(),
+    });
+    const running = activitiesOnly.run();
+    await waitFor(
+      'the sales order to complete',
+      async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createFlexyboxSalesOrder');
+        return scheduled && events.some((event) => String(event.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
+      },
+      60_000,
+    );
+    activitiesOnly.shutdown();
+    await running;
+    await connection.close();
+    await closeHttpPools();
+    await handle.cancel();
+
+    await env.startWorker();
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
+    expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Open' })]);
+    expect(ledger.payments).toHaveLength(0);
   }, 120_000);
 });

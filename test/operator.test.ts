@@ -17,7 +17,10 @@ import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './suppor
 
 const CLI = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
 const env = useInProcessStack();
-afterEach(() => env.sandbox.clearFaults());
+afterEach(async () => {
+  await env.sandbox.clearFaults();
+  await env.sandbox.setBehaviour({});
+});
 
 function giftflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -185,5 +188,42 @@ describe('giftflow retry', () => {
     const refused = await giftflow(['retry', handle.workflowId]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(`giftflow: order ${handle.workflowId} is completed; there is nothing to retry\n`);
+  });
+});
+
+describe('provider behaviour the docs leave open, read pessimistically', () => {
+  it('CP Extender Create answering "Not Reserved" for a card that exists: the lost Create is recognised, no second card', async () => {
+    await env.sandbox.setBehaviour({ cpextenderNotReservedFirst: true });
+    const orderRef = uniqueRef('pess-notreserved');
+    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Create$', kind: 'drop-response' });
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    expect(await handle.result()).toMatchObject({ balance: 100 });
+    expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
+  });
+
+  it('CP Extender History without Documents: a lost Create parks the order for an operator instead of guessing', async () => {
+    await env.sandbox.setBehaviour({ cpextenderHistoryDocumentNull: true, cpextenderNotReservedFirst: true });
+    const orderRef = uniqueRef('pess-nodocument');
+    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Create$', kind: 'drop-response' });
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const parked = await orderState(handle.workflowId, 'needs-attention');
+    expect(parked.lastError).toContain('cannot tell whether it is this order');
+    expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
+    await handle.cancel();
+  });
+
+  it('Flexybox commit answering 204 without a body: one payment, even when the answer is lost and after a reset', async () => {
+    await env.sandbox.setBehaviour({ flexyboxCommitNoContent: true });
+    const orderRef = uniqueRef('pess-nobody');
+    await env.sandbox.fault({ method: 'POST', path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`, kind: 'drop-response' });
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    const first = await handle.result();
+    expect(first).toMatchObject({ salesOrderId: flexyboxIdsFor(orderRef).salesOrderId, total: 500, issuedCertificates: null });
+
+    const again = await resultOfRun(handle.workflowId, await reset(handle.workflowId, 'first'));
+    expect(again).toMatchObject({ salesOrderId: first.salesOrderId, externalPaymentId: first.externalPaymentId, total: 500 });
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
+    expect(ledger.salesOrders).toHaveLength(1);
+    expect(ledger.payments).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
  * Name-based (RFC 4122 version 5) IDs computed in pure JS, because the workflow sandbox
  * has no `crypto`. A provider-facing ID derived from the workflow ID and the step name is
  * the same on every replay, retry, reset and continue-as-new, so a repeated provider call
- * carries the same ID and the provider's own dedupe recognises it (DESIGN.md, layer 2).
+ * carries the same ID and the provider's own dedupe recognises it (docs/design.md, layer 2).
  */
 
 /** Namespace of every giftflow-derived ID (a fixed, random v4 UUID). */

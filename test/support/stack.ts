@@ -14,7 +14,7 @@ import { closeHttpPools } from '../../activities/http';
 import { loadConfig, type GiftflowConfig } from '../../config';
 import { GiftflowClient } from '../../client';
 import { createDataConverter } from '../../security/codec-keys';
-import { createSandboxServer } from '../../sandbox/server';
+import { createSandboxServer, type SandboxBehaviour } from '../../sandbox/server';
 import { tsProcess } from '../../scripts/dev-server';
 import { bundleGiftflowWorkflows, createGiftflowWorkers } from '../../workers/giftflow-workers';
 
@@ -82,11 +82,19 @@ export class TestSandbox {
     await this.control('POST', '/clock', { advanceMs: ms });
   }
 
+  /**
+   * Sets the sandbox's behaviour switches (PUT /__sandbox/behaviour): those named here take
+   * the given value, every other one returns to its default (off). Returns the behaviour now in force.
+   */
+  async setBehaviour(switches: Partial<SandboxBehaviour>): Promise<SandboxBehaviour> {
+    return this.control('PUT', '/behaviour', switches);
+  }
+
   async close(): Promise<void> {
     await this.app.close();
   }
 
-  private async control(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<any> {
+  private async control(method: 'GET' | 'POST' | 'PUT' | 'DELETE', route: string, body?: unknown): Promise<any> {
     const response = await request(`${this.url}/__sandbox${route}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -161,7 +169,8 @@ export function useInProcessStack(): { sandbox: TestSandbox; stack: InProcessSta
 interface CrashStack {
   sandbox: TestSandbox;
   giftflow: GiftflowClient;
-  startWorker(): Promise<WorkerProcess>;
+  /** `env` adds to (or overrides) the worker's environment, e.g. another secret. */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** The worker processes started so far in this test. */
   workers(): WorkerProcess[];
 }
@@ -173,8 +182,8 @@ interface CrashStack {
 export function useCrashStack(taskQueue: string): CrashStack {
   const workers: WorkerProcess[] = [];
   const env = {
-    startWorker: async () => {
-      const worker = await WorkerProcess.start({ ...env.sandbox.env(), GIFTFLOW_TASK_QUEUES: taskQueue });
+    startWorker: async (extraEnv: Record<string, string> = {}) => {
+      const worker = await WorkerProcess.start({ ...env.sandbox.env(), GIFTFLOW_TASK_QUEUES: taskQueue, ...extraEnv });
       workers.push(worker);
       return worker;
     },
