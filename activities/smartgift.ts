@@ -1,7 +1,7 @@
 /**
- * Smart Gift activities: the payment-method look-up and POST /pos-sale. They describe
- * requests; transport, the Smart-Auth header and failure classification live in the
- * shared HTTP layer.
+ * Smart Gift activities: the payment-method look-up, the voucher codes and POST /pos-sale.
+ * They describe requests; transport, the Smart-Auth header and failure classification live
+ * in the shared HTTP layer.
  */
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,6 +15,13 @@ const paymentMethodsResponse = z.looseObject({ data: z.array(z.looseObject({ id:
 const posSaleResponse = z.looseObject({ order_reference: z.string().min(1), voucher_codes: z.array(z.string()) });
 const validationErrors = z.looseObject({ errors: z.record(z.string(), z.array(z.string())) });
 
+/**
+ * What placeSmartGiftOrder sends. Per item, `derivedCodes` holds the code recorded in the
+ * workflow's history, or null when the caller fixed the code. `codeSeeds` (the seed of each
+ * derived code) is what orders started before that patch still schedule.
+ */
+type PlaceOrderArgs = { order: SmartGiftOrder; orderId: string } & ({ derivedCodes: (string | null)[] } | { codeSeeds: (string | null)[] });
+
 interface PlacedOrder {
   orderReference: string | null;
   voucherCodes: string[];
@@ -23,10 +30,10 @@ interface PlacedOrder {
 
 /**
  * The voucher code for a workflow-derived seed: DERIVED_CODE_LENGTH uppercase base-36
- * characters of HMAC-SHA256(secret, seed). The same seed always gives the same code, so a
- * repeated POST collides with its first attempt; without the secret nobody can compute the
- * code of someone else's order. Changing SMARTGIFT_CODE_SECRET while orders are in flight
- * would change their codes and could place them twice: rotate it only when none are open.
+ * characters of HMAC-SHA256(secret, seed). Without the secret nobody can compute the code
+ * of someone else's order. Another secret gives another code, so the workflow computes the
+ * codes once (deriveSmartGiftVoucherCodes) and every attempt of the POST sends the recorded
+ * ones: a repeat collides with its first attempt even on a worker with a rotated secret.
  */
 export function smartGiftVoucherCode(seed: string, secret: string): string {
   const digest = createHmac('sha256', secret).update(seed).digest();
@@ -44,6 +51,16 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
   });
 
   return {
+    /**
+     * The voucher code of each item: null for an item whose code the caller fixed, else the
+     * code of its seed under this worker's SMARTGIFT_CODE_SECRET. Run once per order (as a
+     * local activity): its result in history fixes the codes for every attempt of the POST.
+     * The secret stays here; only the codes leave.
+     */
+    async deriveSmartGiftVoucherCodes(codeSeeds: (string | null)[]): Promise<(string | null)[]> {
+      return codeSeeds.map((seed) => (seed === null ? null : smartGiftVoucherCode(seed, config.smartgift.codeSecret)));
+    },
+
     /** Lists Smart Gift's payment methods and checks that the order's one is among them. */
     async checkSmartGiftPaymentMethod(paymentMethod: number): Promise<{ paymentMethodName: string; attempt: number }> {
       const { data: methods } = await smartgift.call({
@@ -72,15 +89,17 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
      * codes are taken and one of them was derived from this order's workflow ID, an earlier
      * attempt placed the order: it is reported as recovered instead of failed.
      */
-    async placeSmartGiftOrder(args: {
-      order: SmartGiftOrder;
-      orderId: string;
-      /** Per item: the seed of its derived code, or null when the caller fixed the code. */
-      codeSeeds: (string | null)[];
-    }): Promise<PlacedOrder & { attempt: number }> {
-      const { order, orderId, codeSeeds } = args;
-      const voucherCodes = order.items.map((item, index) => item.code ?? smartGiftVoucherCode(codeSeeds[index]!, config.smartgift.codeSecret));
-      const derivedCodes = codeSeeds.filter((seed) => seed !== null);
+    async placeSmartGiftOrder(args: PlaceOrderArgs): Promise<PlacedOrder & { attempt: number }> {
+      const { order, orderId } = args;
+      const voucherCodes = order.items.map((item, index) => {
+        if (item.code) return item.code;
+        if ('derivedCodes' in args) return checkedCode(args.derivedCodes[index], index);
+        // Orders started before the codes were recorded in history still send seeds, and
+        // derive here, under this worker's secret, as they always did.
+        const seed = args.codeSeeds[index];
+        return checkedCode(seed && smartGiftVoucherCode(seed, config.smartgift.codeSecret), index);
+      });
+      const anyDerived = order.items.some((item) => !item.code);
       const placed = await smartgift.call<PlacedOrder>({
         step: 'placeOrder',
         method: 'POST',
@@ -97,9 +116,10 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
         // POST /pos-sale has no idempotency key and Smart Gift may rewrite order_id, so a
         // blind repeat would normally risk a second order. Repeating after an ambiguous
         // outcome (timeout, reset, 5xx) is safe here ONLY because every item carries a fixed
-        // code: if the first request landed, the repeat collides on those codes and is
-        // refused with 422, which `recover` below turns into "placed". Never send an item
-        // without a code from this activity.
+        // code, the same on every attempt (the caller's, or the one recorded in history): if
+        // the first request landed, the repeat collides on those codes and is refused with
+        // 422, which `recover` below turns into "placed". Never send an item without a code
+        // from this activity.
         idempotent: true,
         recover: (status, body) => {
           const parsed = validationErrors.safeParse(body);
@@ -109,7 +129,7 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
           // A derived code is unique to this workflow, so finding all our codes taken means
           // our own earlier attempt placed them. With caller-fixed codes only, another order
           // may hold them: refuse, and say what an operator has to check.
-          if (derivedCodes.length > 0) return { orderReference: null, voucherCodes, recovered: true };
+          if (anyDerived) return { orderReference: null, voucherCodes, recovered: true };
           if (currentAttempt() === 1) return undefined;
           throw ApplicationFailure.create({
             type: FAILURE_TYPES.rejected,
@@ -124,6 +144,15 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
 }
 
 export type SmartGiftActivities = ReturnType<typeof createSmartGiftActivities>;
+
+/**
+ * The derived code of an item without a caller code. Missing is a bug, not a provider
+ * answer: sending the item without a code would make the repeat of the POST unsafe.
+ */
+function checkedCode(code: string | null | undefined, index: number): string {
+  if (code) return code;
+  throw ApplicationFailure.nonRetryable(`smartgift step 'placeOrder': items.${index} has neither a caller code nor a derived one; nothing was sent`, 'MissingVoucherCode');
+}
 
 /** Item indexes whose code Smart Gift reports as taken (Laravel's unique rule: "... has already been taken."). */
 function takenItems(errors: Record<string, string[]>): Set<number> {

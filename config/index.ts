@@ -41,7 +41,7 @@ const envSchema = z.object({
   FLEXYBOX_TOKEN: secret('flexybox-dev-token'),
   SMARTGIFT_URL: url(`${SANDBOX}/smartgift`),
   SMARTGIFT_SECRET_KEY: secret('sk_sandbox_dev'),
-  /** Keys the derivation of voucher codes (activities/smartgift.ts); never change it while orders are open. */
+  /** Keys the derivation of voucher codes (activities/smartgift.ts); each order records its codes once, so a rotation affects new orders only. */
   SMARTGIFT_CODE_SECRET: secret('smartgift-dev-code-secret'),
   PAYWAY_URL: url(`${SANDBOX}/payway`),
   /** Payway's docs name no token path: the default is the sandbox's, under PAYWAY_URL. */

@@ -4,10 +4,15 @@ import { uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-smartgift');
 
+/** How often each registered fault has struck, in registration order. */
+async function faultHits(): Promise<number[]> {
+  const faults = (await (await request(`${env.sandbox.url}/__sandbox/faults`)).body.json()) as { hits: number }[];
+  return faults.map((fault) => fault.hits);
+}
+
 /** True once the sandbox has received a request matching the (only) registered fault. */
 async function faultHit(): Promise<boolean> {
-  const faults = (await (await request(`${env.sandbox.url}/__sandbox/faults`)).body.json()) as { hits: number }[];
-  return faults.some((fault) => fault.hits > 0);
+  return (await faultHits()).some((hits) => hits > 0);
 }
 
 describe('Smart Gift order survives a worker crash', () => {
@@ -44,6 +49,32 @@ describe('Smart Gift order survives a worker crash', () => {
 
     // Whether the held request or the retry placed it, there is one order with our codes.
     expect(result).toMatchObject({ orderId: ids.orderId, voucherCodes: ids.voucherCodes });
+    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
+    expect(ledger.orders).toHaveLength(1);
+    expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
+  }, 120_000);
+
+  it('places one order when the answer to the POST is lost and the retry runs on a worker with another SMARTGIFT_CODE_SECRET', async () => {
+    const orderRef = uniqueRef('sg-crash-secret');
+    // Worker A derives the codes; B, with another secret, would derive other ones.
+    const ids = smartGiftIdsFor(orderRef, 1, 'a');
+    expect(smartGiftIdsFor(orderRef, 1, 'b').voucherCodes).not.toEqual(ids.voucherCodes);
+    // Smart Gift places the order and its answer is lost. Every later POST gets a 503 before
+    // Smart Gift handles it, so a retry that A may send before it dies places nothing and the
+    // retry that matters runs on B.
+    await env.sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'drop-response' });
+    await env.sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'status', status: 503, times: 0 });
+    const first = await env.startWorker({ SMARTGIFT_CODE_SECRET: 'a' });
+    const handle = await env.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    await waitFor('the answer to the POST to be dropped', async () => (await faultHits())[0] > 0);
+    await first.kill();
+    await env.sandbox.clearFaults();
+
+    await env.startWorker({ SMARTGIFT_CODE_SECRET: 'b' });
+    const result = await handle.result();
+
+    // B sent A's codes, recorded in history: the repeat collided with the order A placed.
+    expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
     const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toHaveLength(1);
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);

@@ -21,6 +21,14 @@ async function posSales(after: number) {
   return (await env.sandbox.requests()).slice(after).filter((r) => r.path === '/smartgift/pos-sale');
 }
 
+/** Every string and byte of a raw (undecoded) history, base64 decoded too, to search for values that must not be readable. */
+function asText(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
+  if (typeof value === 'string') return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
+  if (value && typeof value === 'object') return Object.values(value).map(asText).join('\n');
+  return String(value);
+}
+
 describe('Smart Gift voucher order', () => {
   it('places one online order under the derived order_id and voucher code', async () => {
     const orderRef = uniqueRef('sg-online');
@@ -81,6 +89,29 @@ describe('Smart Gift voucher order', () => {
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(result.voucherCodes);
     expect((await posSales(before)).map((r) => r.fault ?? r.status)).toEqual(['drop-response', 422]);
     expect((await env.stack.giftflow.getOrderStatus(handle.workflowId)).attempts.placeOrder).toBe(2);
+  });
+
+  it('fixes the voucher codes once per order in history, encrypted: the raw history holds neither the codes nor the code secret', async () => {
+    const orderRef = uniqueRef('sg-history');
+    const callerCode = `GIFT${Date.now().toString(36).toUpperCase()}`;
+    const input = smartGiftOrder({ items: [{ id: 1, price: 40 }, { id: 1, price: 25, code: callerCode }] });
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input });
+    const result = await handle.result();
+    const ids = smartGiftIdsFor(orderRef, 1);
+    expect(result.voucherCodes).toEqual([ids.voucherCodes[0], callerCode]);
+
+    // fetchHistory returns the payloads as stored, without the codec.
+    const history = await env.stack.temporal.workflow.getHandle(handle.workflowId).fetchHistory();
+    const markers = history.events!.flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : []));
+    const patches = markers.filter((marker) => marker.markerName === 'core_patch').map((marker) => JSON.parse(Buffer.from(marker.details!['patch-data'].payloads![0].data!).toString()).id);
+    expect(patches).toContain('smartgift-voucher-codes-in-history');
+    const derivations = markers.filter(
+      (marker) => marker.markerName === 'core_local_activity' && JSON.parse(Buffer.from(marker.details!.data.payloads![0].data!).toString()).activity_type === 'deriveSmartGiftVoucherCodes',
+    );
+    expect(derivations).toHaveLength(1);
+    expect(Buffer.from(derivations[0].details!.result.payloads![0].metadata!.encoding!).toString()).toBe('binary/encrypted');
+    const text = asText(history);
+    for (const secret of [ids.voucherCodes[0], callerCode, env.sandbox.config().smartgift.codeSecret]) expect(text).not.toContain(secret);
   });
 
   it('returns the rewritten order_reference when the caller reuses an order_id', async () => {

@@ -3,8 +3,9 @@
  * order_id and a voucher code on every item, both derived from the workflow ID. Smart Gift has no
  * idempotency key, but its voucher codes must be unique: a repeat of a request that landed
  * collides on our codes and cannot create a second order, and tells us the first one exists.
+ * The POST is the point of no return: from it on the order parks instead of failing.
  */
-import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
 import type { SmartGiftIds, SmartGiftOrder, SmartGiftOrderInput, SmartGiftOrderResult } from '../contracts/smartgift';
 import { SMARTGIFT_ID_STEPS } from '../contracts/smartgift-workflow';
@@ -14,24 +15,40 @@ import { OrderTracker } from './order-tracker';
 
 const smartgift = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 
+// A local activity: no I/O, so it stays off the task queue that is paced to Smart Gift's
+// request limit, and its result is still recorded in history (through the payload codec).
+const { deriveSmartGiftVoucherCodes } = proxyLocalActivities<GiftflowActivities>({ startToCloseTimeout: '10s' });
+
+/**
+ * Patch ID of voucher codes fixed once per order in history. Before it, every attempt of
+ * placeSmartGiftOrder derived them from its own worker's SMARTGIFT_CODE_SECRET, so a retry
+ * on a worker with another secret sent other codes and placed a second order.
+ */
+const VOUCHER_CODES_IN_HISTORY = 'smartgift-voucher-codes-in-history';
+
 /** Places one Smart Gift voucher order and returns its reference, order_id and voucher codes. */
 export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Promise<SmartGiftOrderResult> {
-  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('checkPaymentMethod');
+  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('checkPaymentMethod', { leftBehind: () => [] });
   const order = await tracker.validInput<SmartGiftOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const orderId = order.order_id ?? deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.orderId);
-  // One seed per item without a caller code; the activity turns it into the voucher code
-  // with a secret key, so codes are stable across retries yet cannot be computed by anyone
-  // who merely knows the order reference.
+  // One seed per item without a caller code; an activity turns it into the voucher code
+  // with a secret key, so codes cannot be computed by anyone who merely knows the order
+  // reference.
   const codeSeeds = order.items.map((item, index) => (item.code ? null : deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.voucherCode(index))));
 
   try {
     await tracker.step('checkPaymentMethod', () => smartgift.checkSmartGiftPaymentMethod(order.payment_method));
 
     tracker.recordIds({ orderId });
+    // The codes are derived once and recorded in history, so every attempt of the POST sends
+    // the same ones whichever worker (and secret) runs it. Histories from before the patch
+    // scheduled placeOrder with the seeds; replaying them must schedule the same.
+    const codes = patched(VOUCHER_CODES_IN_HISTORY) ? { derivedCodes: await deriveSmartGiftVoucherCodes(codeSeeds) } : { codeSeeds };
+    tracker.enterPointOfNoReturn('placeOrder', `a Smart Gift voucher order with order_id ${orderId} and our voucher codes`);
     // Once the POST is sent the order may exist: a cancellation must not abandon it half-way.
     const placed = await CancellationScope.nonCancellable(() =>
-      tracker.step('placeOrder', () => smartgift.placeSmartGiftOrder({ order, orderId, codeSeeds })),
+      tracker.step('placeOrder', () => smartgift.placeSmartGiftOrder({ order, orderId, ...codes })),
     );
     if (placed.orderReference) tracker.recordIds({ orderReference: placed.orderReference });
 

@@ -55,14 +55,17 @@ export function smartGiftOrder(overrides: Partial<SmartGiftOrderInput> = {}): Sm
   return { ...documentedShortBody(), ...overrides } as SmartGiftOrderInput;
 }
 
-/** The order_id and voucher codes the workflow for `orderRef` derives, computed independently of any run. */
-export function smartGiftIdsFor(orderRef: string, items = 1) {
+/**
+ * The order_id and voucher codes the workflow for `orderRef` derives, computed independently
+ * of any run; `codeSecret` is the SMARTGIFT_CODE_SECRET of the worker that derives the codes.
+ */
+export function smartGiftIdsFor(orderRef: string, items = 1, codeSecret = loadConfig({}).smartgift.codeSecret) {
   const workflowId = orderWorkflowId('smartgift', orderRef);
   return {
     workflowId,
     orderId: deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.orderId),
     voucherCodes: Array.from({ length: items }, (_, index) =>
-      smartGiftVoucherCode(deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.voucherCode(index)), loadConfig({}).smartgift.codeSecret),
+      smartGiftVoucherCode(deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.voucherCode(index)), codeSecret),
     ),
   };
 }
