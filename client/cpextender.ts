@@ -49,9 +49,17 @@ export class CpExtenderClient {
     return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input })) as RedemptionHandle;
   }
 
-  /** Confirms the held amount (the sale went through) and returns the redemption's result. */
-  confirmRedemption(workflowId: string): Promise<CpExtenderRedeemResult> {
-    return this.decide(workflowId, 'confirm');
+  /**
+   * Confirms the held amount (the sale went through) and returns the redemption's result.
+   * Throws CpExtenderOperationError when the amount was not captured, e.g. the hold expired.
+   */
+  async confirmRedemption(workflowId: string): Promise<CpExtenderRedeemResult> {
+    const result = await this.decide(workflowId, 'confirm');
+    // Workers that predate the refusal of a late confirm answer it with the released hold's result.
+    if (result.outcome !== 'confirmed') {
+      throw new CpExtenderOperationError(`confirm refused by ${workflowId}: the hold ${result.authCode} was not captured (outcome '${result.outcome}'); nothing was redeemed`);
+    }
+    return result;
   }
 
   /** Releases the held amount (the sale was abandoned) and returns the redemption's result. */

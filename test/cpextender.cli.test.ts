@@ -56,6 +56,22 @@ describe('giftflow CLI for CP Extender', () => {
     expect(await cardById(env.sandbox, giftCardId)).toMatchObject({ balance: 50 });
   });
 
+  it('fails `confirm` with one line and exit code 1 when the hold expired and is being released', async () => {
+    const giftCardId = await issueTestCard(createCpExtenderActivities(env.sandbox.config()), 100);
+    // A slow release, so the confirm (a CLI process that takes a moment to start) comes while it runs.
+    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Authorize/Cancel$', kind: 'delay', delayMs: 8_000 });
+    const started = await giftflow(['redeem', 'cpextender', '--card', giftCardId, '--amount', '40', '--ref', uniqueRef('cli-late'), '--hold-timeout', '1']);
+    const { workflowId } = JSON.parse(started.stdout);
+    await waitFor('the expired hold to be released', async () => (await env.stack.giftflow.getOrderStatus(workflowId)).step === 'cancel');
+
+    const late = await giftflow(['confirm', workflowId]);
+    expect(late.code).toBe(1);
+    expect(late.stdout).toBe('');
+    expect(late.stderr.trimEnd()).toMatch(/^giftflow: confirm refused by giftredeem-cpextender-cli-late-\S+: the hold GDA\w+ expired after 1 s without confirm or release and was released; nothing to confirm$/);
+    await waitFor('the redemption to end', async () => (await env.stack.giftflow.getOrderStatus(workflowId)).state === 'completed');
+    expect(await cardById(env.sandbox, giftCardId)).toMatchObject({ balance: 100, openAuthorizations: 0, availableBalance: 100 });
+  });
+
   it('reserves a pool with `reserve-pool cpextender`', async () => {
     const { stdout, stderr } = await giftflow(['reserve-pool', 'cpextender', '--count', '3', '--agency', 'Campaign', '--ref', uniqueRef('cli-pool')]);
     expect(stderr).toBe('');

@@ -1,14 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { request, type Dispatcher } from 'undici';
 import { createCpExtenderActivities, type CpExtenderActivities } from '../activities/cpextender';
 import type { CpExtenderRedeemInput } from '../contracts/cpextender';
 import { cpExtenderSeed } from '../sandbox/cpextender';
 import { cardById, cpExtenderLedger, issueTestCard } from './support/cpextender';
-import { uniqueRef, useInProcessStack, waitFor } from './support/stack';
+import { InProcessStack, TestSandbox, uniqueRef, waitFor } from './support/stack';
 
-const env = useInProcessStack();
+interface Gateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway in front of the sandbox that passes every request on and, as a real server or
+ * gateway does, finishes a request it has received even when its client hung up meanwhile.
+ * The sandbox alone forgets a request whose client left while a delay fault held it, so
+ * without this an Authorize that our HTTP layer gave up on could never land late.
+ */
+async function startGateway(target: string): Promise<Gateway> {
+  const pick = (headers: Record<string, string | string[] | undefined>, names: string[]) =>
+    Object.fromEntries(names.filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]!]));
+  const server = http.createServer(async (req, res) => {
+    res.on('error', () => undefined);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const upstream = await request(`${target}${req.url}`, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: pick(req.headers, ['authorization', 'content-type', 'accept']),
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      const body = Buffer.from(await upstream.body.arrayBuffer());
+      if (!res.destroyed) res.writeHead(upstream.statusCode, pick(upstream.headers, ['content-type', 'retry-after', 'x-ratelimit-reset'])).end(body);
+    } catch {
+      // The sandbox hung up without an answer (a reset or dropped-response fault): so does the gateway.
+      res.socket?.resetAndDestroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The sandbox as the workers see it: CP Extender reached through the gateway. */
+function behindGateway(sandbox: TestSandbox, gateway: Gateway): TestSandbox {
+  return Object.assign(Object.create(sandbox) as TestSandbox, {
+    config: (overrides: Record<string, string> = {}) => sandbox.config({ CPEXTENDER_URL: `${gateway.url}/cpextender`, ...overrides }),
+  });
+}
+
+const env = {} as { sandbox: TestSandbox; gateway: Gateway; stack: InProcessStack };
 let activities: CpExtenderActivities;
-beforeAll(() => {
+beforeAll(async () => {
+  env.sandbox = await TestSandbox.start();
+  env.gateway = await startGateway(env.sandbox.url);
+  env.stack = await InProcessStack.start(behindGateway(env.sandbox, env.gateway));
   activities = createCpExtenderActivities(env.sandbox.config());
+});
+afterAll(async () => {
+  await env.stack?.stop();
+  await env.gateway?.close();
+  await env.sandbox?.close();
 });
 afterEach(() => env.sandbox.clearFaults());
 
@@ -25,6 +85,22 @@ async function held(workflowId: string) {
 
 async function authorizationsOn(giftCardId: string) {
   return (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === giftCardId);
+}
+
+async function authorizationsFor(saleId: string) {
+  return (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.saleId === saleId);
+}
+
+/** The first answer of the redemption: the amount held, or a question for the operator. */
+async function heldOrParked(workflowId: string, timeoutMs: number) {
+  return waitFor(
+    'the redemption to hold the amount or wait for reconciliation',
+    async () => {
+      const status = await env.stack.giftflow.getOrderStatus(workflowId);
+      return (status.step === 'awaitingDecision' || status.state === 'needs-reconciliation') && status;
+    },
+    timeoutMs,
+  );
 }
 
 describe('CP Extender two-phase redemption', () => {
@@ -65,18 +141,57 @@ describe('CP Extender two-phase redemption', () => {
     expect(await authorizationsOn(giftCardId)).toEqual([expect.objectContaining({ state: 'confirmed' })]);
   });
 
-  it('sends Authorize again after a 500 that provably did not land', async () => {
+  // The landing window (the Authorize attempt's 60 s start-to-close) is waited out in full.
+  it('sends Authorize again after a 500 once BalanceCheck shows it did not land and it no longer can', async () => {
     const giftCardId = await issueTestCard(activities, 100);
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Authorize$', kind: 'status', status: 500, body: { Message: 'Internal Server Error' } });
     const result = await (await redeem({ giftCardId, amount: 10, autoConfirm: true })).result();
     expect(result).toMatchObject({ outcome: 'confirmed', balance: 90 });
     expect(await authorizationsOn(giftCardId)).toHaveLength(1);
-  });
+  }, 120_000);
+
+  // The HTTP layer gives up after 15 s; CP Extender handles the request at 20 s, 5 s after an
+  // early look at BalanceCheck, and the redemption must not have sent Authorize again meanwhile.
+  it('does not authorize again while an Authorize that timed out can still land, and parks when it lands late', async () => {
+    const giftCardId = await issueTestCard(activities, 100);
+    await env.sandbox.fault({ path: '/Giftcard/Authorize$', kind: 'delay', delayMs: 20_000, times: 1 });
+    const requestsBefore = (await env.sandbox.requests()).length;
+    const handle = await redeem({ giftCardId, amount: 40 });
+    await waitFor('CP Extender to handle the delayed Authorize', async () =>
+      (await env.sandbox.requests()).slice(requestsBefore).some((r) => r.path.endsWith('/Giftcard/Authorize') && r.fault === 'delay' && r.status === 200),
+    );
+
+    const settled = await heldOrParked(handle.workflowId, 90_000);
+    const saleId = settled.providerIds.saleId as string;
+    const authorizations = await authorizationsFor(saleId);
+    expect(authorizations).toEqual([expect.objectContaining({ ref: giftCardId, amount: 40, state: 'open' })]);
+    expect(settled.state).toBe('needs-reconciliation');
+    expect(settled.lastError).toMatch(/Authorize for SaleId .* landed at CP Extender \(40 held on .*\) but its answer was lost/);
+
+    await env.stack.giftflow.reconcileOrder(handle.workflowId, { outcome: 'created', authCode: authorizations[0].authCode });
+    await held(handle.workflowId);
+    expect(await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).toMatchObject({ outcome: 'confirmed', balance: 60 });
+    expect(await authorizationsFor(saleId)).toEqual([expect.objectContaining({ state: 'confirmed' })]);
+  }, 120_000);
 
   it('cancels a hold left unanswered past its hold timeout', async () => {
     const giftCardId = await issueTestCard(activities, 100);
     const result = await (await redeem({ giftCardId, amount: 40, holdTimeoutSeconds: 2 })).result();
     expect(result).toMatchObject({ outcome: 'hold-expired', balance: 100, availableBalance: 100 });
+    expect(await authorizationsOn(giftCardId)).toEqual([expect.objectContaining({ state: 'cancelled' })]);
+  });
+
+  it('refuses a confirm that comes while the expired hold is being released', async () => {
+    const giftCardId = await issueTestCard(activities, 100);
+    // A slow release, so the confirm comes while it runs.
+    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Authorize/Cancel$', kind: 'delay', delayMs: 3_000 });
+    const handle = await redeem({ giftCardId, amount: 40, holdTimeoutSeconds: 1 });
+    await waitFor('the expired hold to be released', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'cancel');
+
+    await expect(env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).rejects.toThrow(
+      /^confirm refused by giftredeem-cpextender-\S+: the hold GDA\w+ expired after 1 s without confirm or release and was released; nothing to confirm$/,
+    );
+    expect(await handle.result()).toMatchObject({ outcome: 'hold-expired', balance: 100, availableBalance: 100 });
     expect(await authorizationsOn(giftCardId)).toEqual([expect.objectContaining({ state: 'cancelled' })]);
   });
 

@@ -11,9 +11,13 @@ import { bundleGiftflowWorkflows } from '../workers/giftflow-workers';
 // a card whose Create response was lost, a redemption whose Authorize response was lost, reconciled
 // and then confirmed, and a pool of 12 IDs under a batch cap of 5) by
 // `temporal workflow show -w <workflowId> --output json > test/histories/<name>.json`.
-// All but one predate input validation by local activity (patch 'input-validated-by-activity');
+// All but two predate input validation by local activity (patch 'input-validated-by-activity');
 // flexybox-order-validated.json is a plain order recorded with it, under the test codec keys.
-const histories = ['flexybox-order.json', 'flexybox-order-encrypted.json', 'flexybox-order-validated.json', 'smartgift-order.json', 'payway-plain.json', 'payway-reconciled.json', 'cpextender-issue.json', 'cpextender-redeem.json', 'cpextender-pool.json'].map((name) => ({
+// smartgift-order-codes-recorded.json (test codec keys, fetchHistory + historyToJSON): a lost POST /pos-sale
+// answer, with the voucher codes derived once by a local activity (patch 'smartgift-voucher-codes-in-history').
+// flexybox-order-parked-retried.json (same way): a commit refused with 401, parked in needs-attention and
+// completed after the `retry` Update (patches 'cancel-checked-before-commit' and 'parks-for-operator').
+const histories = ['flexybox-order.json', 'flexybox-order-encrypted.json', 'flexybox-order-validated.json', 'flexybox-order-parked-retried.json', 'smartgift-order.json', 'smartgift-order-codes-recorded.json', 'payway-plain.json', 'payway-reconciled.json', 'cpextender-issue.json', 'cpextender-redeem.json', 'cpextender-redeem-late-authorize.json', 'cpextender-pool.json'].map((name) => ({
   name,
   history: JSON.parse(readFileSync(path.join(__dirname, 'histories', name), 'utf8')),
 }));

@@ -130,7 +130,8 @@ describe('Smart Gift voucher order', () => {
     const cause = await failureOf(handle.result());
     expect(cause.type).toBe('ProviderRejected');
     expect(cause.message).toBe(
-      "smartgift step 'checkPaymentMethod': payment_method 9 is not one of Smart Gift's payment methods. Choices: Card (1), Cash (2), Bank transfer (3)",
+      "smartgift step 'checkPaymentMethod': payment_method 9 is not one of Smart Gift's payment methods. Choices: Card (1), Cash (2), Bank transfer (3). " +
+        'Nothing was paid or issued; nothing was created at the provider.',
     );
     const requests = (await env.sandbox.requests()).slice(before);
     expect(requests.filter((r) => r.path === '/smartgift/payment-methods')).toHaveLength(1);
@@ -145,7 +146,8 @@ describe('Smart Gift voucher order', () => {
     const cause = await failureOf(handle.result());
     expect(cause.type).toBe('ProviderRejected');
     expect(cause.message).toBe(
-      "smartgift step 'placeOrder' (POST /pos-sale) rejected the request (HTTP 422): The items.0.persons field must be between 2 and 2 for voucher 2 (Afternoon Tea for Two); it is 1.",
+      "smartgift step 'placeOrder' (POST /pos-sale) rejected the request (HTTP 422): The items.0.persons field must be between 2 and 2 for voucher 2 (Afternoon Tea for Two); it is 1. " +
+        'Nothing was paid or issued; nothing was created at the provider.',
     );
     expect(await posSales(before)).toHaveLength(1);
     expect((await smartGiftLedgerFor(env.sandbox, smartGiftIdsFor(orderRef).orderId)).orders).toHaveLength(0);

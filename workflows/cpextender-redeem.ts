@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -39,9 +40,39 @@ const { authorizeCpExtender } = proxyActivities<GiftflowActivities>(PROVIDER_CAL
 /** Authorize sends after which an ambiguous outcome is no longer retried, even when it provably did not land. */
 const MAX_AUTHORIZE_SENDS = 5;
 
+/**
+ * Patch: Authorize is sent again only once an earlier ambiguous send can no longer land, and
+ * giving up looks for such a send first. Redemptions whose history predates it looked once,
+ * after a short backoff, and could hold the amount twice when the first request landed late.
+ */
+const AUTHORIZE_RESENT_ONCE_UNLANDABLE = 'cpextender-authorize-resent-once-unlandable';
+
+/**
+ * How long an ambiguous Authorize may still land, counted from the failure that made it
+ * ambiguous. By then our side has let go of the request (the HTTP layer after 5 s connect +
+ * 15 s headers by default; the server times out an attempt whose worker hung or died), but
+ * CP Extender, or a gateway before it, may still hold it and process it later: a resend
+ * then holds the amount twice. No document bounds that delay and the workflow cannot see
+ * the worker's HTTP settings, so it grants CP Extender as long again as giftflow ever grants
+ * one Authorize attempt: PROVIDER_CALL_ONCE's start-to-close (60 s, three times the default
+ * connect + headers budget). A request still unprocessed after that is treated as dead. The
+ * price: a resend after an ambiguous outcome (a 5xx included) comes a minute later.
+ */
+const AUTHORIZE_LANDING_WINDOW = PROVIDER_CALL_ONCE.startToCloseTimeout ?? '60s';
+
+/** A lost answer shows in BalanceCheck at once: the first look comes this soon after the failure. */
+const FIRST_LOOK_DELAY = '1s';
+
 interface Hold {
   authCode: string;
   authorizedAmount: number;
+}
+
+/** A BalanceCheck History entry: an `Authorized` one with our SaleId is a hold of ours. */
+interface HistoryEntry {
+  activity: string;
+  amount: number;
+  document: string | null;
 }
 
 /** Authorizes an amount on a card, holds it until `confirm`, `cancel` or the hold timeout, and closes the hold accordingly. */
@@ -54,6 +85,8 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
 
   let hold: Hold | undefined;
   let decision: 'confirm' | 'cancel' | undefined;
+  /** Set once the hold timeout passed unanswered: the hold is released, so a confirm can no longer capture it. */
+  let expired = false;
   let result: CpExtenderRedeemResult | undefined;
   let failure: string | undefined;
   let awaitingAnswer = false;
@@ -69,6 +102,11 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   };
   const validator = (wanted: 'confirm' | 'cancel') => () => {
     if (!hold) throw new Error(`no amount is held yet (step '${tracker.currentStep}', state '${tracker.state}'); nothing to ${wanted}`);
+    // A confirm must never report success for a sale whose amount was not captured. (Validators
+    // do not run on replay, so refusing more here changes no history.)
+    if (wanted === 'confirm' && expired) {
+      throw new Error(`the hold ${hold.authCode} expired after ${input.holdTimeoutSeconds} s without confirm or release and was released; nothing to confirm`);
+    }
     if (decision !== undefined && decision !== wanted) throw new Error(`the hold is already being closed by '${decision}'`);
   };
   setHandler(confirmRedemptionUpdate, decide('confirm'), { validator: validator('confirm') });
@@ -88,51 +126,96 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   );
 
   async function authorize(): Promise<Hold> {
+    let ambiguousSends = 0;
     for (let sends = 1; ; sends += 1) {
+      let sendFailure: unknown;
       try {
-        // Not cancellable: a cancellation must not leave us without the AuthCode of a hold that landed.
-        const held = await CancellationScope.nonCancellable(() =>
-          tracker.step('authorize', () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points })),
-        );
-        tracker.recordIds({ authCode: held.authCode, requestId: held.requestId });
-        return held;
+        return await sendAuthorize();
       } catch (error) {
-        if (sends >= MAX_AUTHORIZE_SENDS) throw error;
-        if (provablyNotSent(error)) {
-          await sleep(Math.min(30_000, 1_000 * 2 ** (sends - 1)));
-          continue;
+        sendFailure = error;
+      }
+      const lastSend = sends >= MAX_AUTHORIZE_SENDS;
+      let landed: HistoryEntry | undefined;
+      if (isAmbiguous(sendFailure)) {
+        ambiguousSends += 1;
+        unknownHold = `an Authorize for SaleId ${saleId} whose outcome is unknown may hold an amount on ${input.giftCardId}; check BalanceCheck History`;
+        if (patched(AUTHORIZE_RESENT_ONCE_UNLANDABLE)) {
+          landed = await lookUntilUnlandable();
+          if (!landed && lastSend) throw sendFailure;
+        } else {
+          // Histories from before the patch: one look after the backoff, none after the last send.
+          if (lastSend) throw sendFailure;
+          await sleep(backoff(sends));
+          landed = await landedAuthorization();
         }
-        if (!isAmbiguous(error)) throw error;
-      }
-      unknownHold = `an Authorize for SaleId ${saleId} whose outcome is unknown may hold an amount on ${input.giftCardId}; check BalanceCheck History`;
-      // Give a slow request time to land before looking for it.
-      await sleep(Math.min(30_000, 1_000 * 2 ** (sends - 1)));
-      const { card } = await tracker.step('checkAuthorization', () => cpextender.checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
-      const landed = card.history.filter((entry) => entry.activity === 'Authorized' && entry.document === saleId);
-      if (landed.length === 0) {
-        unknownHold = undefined;
+        if (!landed) unknownHold = undefined;
+      } else if (provablyNotSent(sendFailure) && !lastSend) {
+        await sleep(backoff(sends));
         continue;
+      } else {
+        // Giving up (a refusal, or the last send never left): an earlier ambiguous send that
+        // landed after all, e.g. the cause of a 'No Balance Remaining', would hold an amount
+        // that nobody closes, so it is looked for once more first.
+        if (ambiguousSends === 0 || !patched(AUTHORIZE_RESENT_ONCE_UNLANDABLE)) throw sendFailure;
+        landed = await landedAuthorization();
+        if (!landed) throw sendFailure;
       }
-      unknownHold = `an Authorize for SaleId ${saleId} holds ${landed[0].amount} on ${input.giftCardId} under an AuthCode giftflow never received; cancel it at CP Extender`;
-
-      tracker.needsReconciliation(
-        `Authorize for SaleId ${saleId} landed at CP Extender (${landed[0].amount} held on ${input.giftCardId}) but its answer was lost, ` +
-          `so giftflow does not know the AuthCode. Find it at CP Extender and answer 'reconcile' with { outcome: 'created', authCode }, ` +
-          `or { outcome: 'not-created' } if the hold is gone.`,
-      );
-      awaitingAnswer = true;
-      await condition(() => answer !== undefined);
-      awaitingAnswer = false;
-      tracker.resume();
-      const reply = answer!;
-      answer = undefined;
-      if (reply.outcome === 'created') {
-        unknownHold = undefined;
-        const authCode = String(reply.authCode);
-        tracker.recordIds({ authCode });
-        return { authCode, authorizedAmount: landed[0].amount };
-      }
+      if (!landed) continue;
+      const reconciled = await reconcileLanded(landed);
+      if (reconciled) return reconciled;
     }
+  }
+
+  async function sendAuthorize(): Promise<Hold> {
+    // Not cancellable: a cancellation must not leave us without the AuthCode of a hold that landed.
+    const held = await CancellationScope.nonCancellable(() =>
+      tracker.step('authorize', () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points })),
+    );
+    tracker.recordIds({ authCode: held.authCode, requestId: held.requestId });
+    return held;
+  }
+
+  /**
+   * Looks for an ambiguous Authorize soon after its failure (a lost answer parks the
+   * redemption at once) and, when it is not there, again once it can no longer land
+   * (AUTHORIZE_LANDING_WINDOW): only then may Authorize be sent again.
+   */
+  async function lookUntilUnlandable(): Promise<HistoryEntry | undefined> {
+    await sleep(FIRST_LOOK_DELAY);
+    const early = await landedAuthorization();
+    if (early) return early;
+    await sleep(AUTHORIZE_LANDING_WINDOW);
+    return landedAuthorization();
+  }
+
+  /** The History entry of an Authorize for our SaleId, if one landed (CP Extender has no dedupe key for Authorize). */
+  async function landedAuthorization(): Promise<HistoryEntry | undefined> {
+    const { card } = await tracker.step('checkAuthorization', () => cpextender.checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
+    return card.history.find((entry) => entry.activity === 'Authorized' && entry.document === saleId);
+  }
+
+  /**
+   * An Authorize landed but its AuthCode was lost with the answer: waits for the operator's
+   * `reconcile`. Returns the hold they found, or undefined when they say it is gone (send again).
+   */
+  async function reconcileLanded(landed: HistoryEntry): Promise<Hold | undefined> {
+    unknownHold = `an Authorize for SaleId ${saleId} holds ${landed.amount} on ${input.giftCardId} under an AuthCode giftflow never received; cancel it at CP Extender`;
+    tracker.needsReconciliation(
+      `Authorize for SaleId ${saleId} landed at CP Extender (${landed.amount} held on ${input.giftCardId}) but its answer was lost, ` +
+        `so giftflow does not know the AuthCode. Find it at CP Extender and answer 'reconcile' with { outcome: 'created', authCode }, ` +
+        `or { outcome: 'not-created' } if the hold is gone.`,
+    );
+    awaitingAnswer = true;
+    await condition(() => answer !== undefined);
+    awaitingAnswer = false;
+    tracker.resume();
+    const reply = answer!;
+    answer = undefined;
+    if (reply.outcome !== 'created') return undefined;
+    unknownHold = undefined;
+    const authCode = String(reply.authCode);
+    tracker.recordIds({ authCode });
+    return { authCode, authorizedAmount: landed.amount };
   }
 
   async function close(outcome: RedemptionOutcome, held: Hold): Promise<CpExtenderRedeemResult> {
@@ -152,7 +235,8 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
         decided: await condition(() => decision !== undefined, input.holdTimeoutSeconds * 1000),
         attempt: 1,
       }));
-      outcome = !decided ? 'hold-expired' : decision === 'confirm' ? 'confirmed' : 'cancelled';
+      expired = !decided;
+      outcome = expired ? 'hold-expired' : decision === 'confirm' ? 'confirmed' : 'cancelled';
     }
     result = await CancellationScope.nonCancellable(() => close(outcome, held));
     await condition(allHandlersFinished);
@@ -171,6 +255,11 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     failure = failed.message;
     throw failed;
   }
+}
+
+/** The pause before sending again after the `sends`-th send did not go through. */
+function backoff(sends: number): number {
+  return Math.min(30_000, 1_000 * 2 ** (sends - 1));
 }
 
 /** The request may have landed: an ambiguous answer, or the activity timed out (its worker died or hung mid-call). */
