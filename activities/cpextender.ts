@@ -204,7 +204,13 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       saleId: string;
       amount?: number;
       points?: number;
-    }): Promise<{ authCode: string; requestId: string; authorizedAmount: number; attempt: number }> {
+      /** Set once an operator answered `reconcile` in this run: an earlier run's send of unknown outcome is settled. */
+      earlierRunsSettled?: boolean;
+    }): Promise<AuthorizeOutcome> {
+      if (!args.earlierRunsSettled) {
+        const earlier = await heldByEarlierRun();
+        if (earlier) return earlier;
+      }
       const response = await cpextender.call({
         step: 'authorize',
         method: 'POST',
@@ -251,6 +257,38 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
 /** True when `error` is the HTTP layer's rejection carrying exactly the provider's `reason`. */
 function isProviderReason(error: unknown, reason: string): boolean {
   return error instanceof ApplicationFailure && error.type === FAILURE_TYPES.rejected && error.message.endsWith(`: ${reason}`);
+}
+
+type AuthorizeOutcome = {
+  authCode: string;
+  requestId: string;
+  authorizedAmount: number;
+  attempt: number;
+  /** The result of an earlier run of this redemption that completed (before a reset): the redemption is over. */
+  earlierResult?: unknown;
+};
+
+/** Authorize sends that provably placed no hold. */
+const NOT_HELD = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
+
+/**
+ * The hold an earlier run of this redemption placed (before a reset or re-run): its completed
+ * result, or the AuthCode of a send that answered. A send of unknown outcome throws
+ * AmbiguousOutcome, so the workflow looks for it in BalanceCheck History before anything is sent.
+ */
+async function heldByEarlierRun(): Promise<AuthorizeOutcome | undefined> {
+  const { sends, completedResult } = await earlierRuns('authorizeCpExtender');
+  const done = completedResult as { authCode?: string; authorizedAmount?: number } | undefined;
+  if (done?.authCode) return { authCode: done.authCode, requestId: '', authorizedAmount: done.authorizedAmount ?? 0, attempt: currentAttempt(), earlierResult: completedResult };
+  const held = sends.find((send) => send.outcome === 'completed')?.result as AuthorizeOutcome | undefined;
+  if (held) return { ...held, attempt: currentAttempt() };
+  const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_HELD.has(send.failureType ?? ''));
+  if (!unknown) return undefined;
+  throw ApplicationFailure.create({
+    type: FAILURE_TYPES.ambiguous,
+    message: `cpextender step 'authorize': an earlier run of this redemption (${unknown.runId}) sent Authorize and never saw its answer; it may hold an amount`,
+    nonRetryable: true,
+  });
 }
 
 export type CpExtenderActivities = ReturnType<typeof createCpExtenderActivities>;

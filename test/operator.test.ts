@@ -8,9 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { createCpExtenderActivities } from '../activities/cpextender';
+import { confirmRedemptionUpdate } from '../contracts/cpextender';
 import { PAYWAY_PATHS } from '../contracts/payway';
 import { reconcileUpdate } from '../contracts/shared';
-import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue } from './support/cpextender';
+import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue, cpExtenderLedger, issueTestCard } from './support/cpextender';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
 import { paywayOrder, paywayOrdersFor } from './support/payway';
 import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './support/stack';
@@ -97,6 +99,35 @@ describe('reset of a completed order', () => {
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
     expect(again).toMatchObject({ giftCardId: first.giftCardId, saleId: first.saleId, balance: 100 });
     expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
+  });
+});
+
+describe('reset of a redemption', () => {
+  const authorizationsFor = async (saleId: string) => (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.saleId === saleId);
+
+  it('completed: completes again with the same AuthCode and no second hold', async () => {
+    const giftCardId = await issueTestCard(createCpExtenderActivities(env.sandbox.config()));
+    const handle = await env.stack.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('reset-redeem'), input: { giftCardId, amount: 40, autoConfirm: true } });
+    const first = await handle.result();
+
+    const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
+    expect(again).toMatchObject({ authCode: first.authCode, outcome: 'confirmed', balance: 60 });
+    expect(await authorizationsFor(first.saleId)).toHaveLength(1);
+  });
+
+  it('holding: the new run takes over the hold and confirms it once', async () => {
+    const giftCardId = await issueTestCard(createCpExtenderActivities(env.sandbox.config()));
+    const handle = await env.stack.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('reset-hold'), input: { giftCardId, amount: 25 } });
+    const holding = await waitFor('the hold', async () => {
+      const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
+      return status.step === 'awaitingDecision' && status;
+    });
+
+    const newRunId = await reset(handle.workflowId, 'first');
+    await waitFor('the new run to hold', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'awaitingDecision');
+    const confirmed = await env.stack.temporal.workflow.getHandle(handle.workflowId, newRunId).executeUpdate(confirmRedemptionUpdate);
+    expect(confirmed).toMatchObject({ authCode: holding.providerIds.authCode, outcome: 'confirmed', balance: 75 });
+    expect(await authorizationsFor(String(holding.providerIds.saleId))).toHaveLength(1);
   });
 });
 

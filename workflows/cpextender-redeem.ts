@@ -2,6 +2,8 @@
  * CP Extender two-phase redemption, as a point of sale uses it: Authorize holds an amount,
  * then the sale's outcome confirms it (capture) or cancels it (release). No hold outlives
  * the workflow: a durable hold timeout cancels it, and so does cancelling the workflow.
+ * Authorize is the point of no return: from it on the redemption parks instead of failing,
+ * and after a reset it takes over the hold an earlier run placed (activities/earlier-runs.ts).
  */
 import {
   ActivityFailure,
@@ -93,6 +95,10 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   /** Set while an Authorize of unknown outcome may hold an amount we have no AuthCode for. */
   let unknownHold: string | undefined;
   let answer: CpExtenderReconcileAnswer | undefined;
+  /** Set once an operator answered `reconcile`: an earlier run's Authorize of unknown outcome is settled. */
+  let earlierRunsSettled = false;
+  /** The result of an earlier run of this redemption (before a reset) that completed: nothing is left to do. */
+  let earlierResult: CpExtenderRedeemResult | undefined;
 
   const decide = (wanted: 'confirm' | 'cancel') => async (): Promise<CpExtenderRedeemResult> => {
     decision ??= wanted;
@@ -169,9 +175,14 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   async function sendAuthorize(): Promise<Hold> {
     // Not cancellable: a cancellation must not leave us without the AuthCode of a hold that landed.
     const held = await CancellationScope.nonCancellable(() =>
-      tracker.step('authorize', () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points })),
+      tracker.step(
+        'authorize',
+        () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points, earlierRunsSettled }),
+        { park: false },
+      ),
     );
-    tracker.recordIds({ authCode: held.authCode, requestId: held.requestId });
+    tracker.recordIds({ authCode: held.authCode, ...(held.requestId && { requestId: held.requestId }) });
+    if (held.earlierResult) earlierResult = held.earlierResult as CpExtenderRedeemResult;
     return held;
   }
 
@@ -191,7 +202,9 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   /** The History entry of an Authorize for our SaleId, if one landed (CP Extender has no dedupe key for Authorize). */
   async function landedAuthorization(): Promise<HistoryEntry | undefined> {
     const { card } = await tracker.step('checkAuthorization', () => cpextender.checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
-    return card.history.find((entry) => entry.activity === 'Authorized' && entry.document === saleId);
+    const authorized = card.history.filter((entry) => entry.activity === 'Authorized');
+    // A History without Documents (as in CP Extender's example) cannot rule a hold of ours out.
+    return authorized.find((entry) => entry.document === saleId) ?? authorized.find((entry) => entry.document == null);
   }
 
   /**
@@ -208,6 +221,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     awaitingAnswer = true;
     await condition(() => answer !== undefined);
     awaitingAnswer = false;
+    earlierRunsSettled = true;
     tracker.resume();
     const reply = answer!;
     answer = undefined;
@@ -222,12 +236,24 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     const step = outcome === 'confirmed' ? 'confirm' : 'cancel';
     const args = { giftCardId: input.giftCardId, authCode: held.authCode };
     await tracker.step(step, () => (step === 'confirm' ? cpextender.confirmCpExtenderAuthorization(args) : cpextender.cancelCpExtenderAuthorization(args)));
-    const { card } = await cpextender.checkCpExtenderBalance({ step, giftCardId: input.giftCardId });
+    const { card } = await tracker.step('readBalance', () => cpextender.checkCpExtenderBalance({ step, giftCardId: input.giftCardId }));
     return { giftCardId: input.giftCardId, saleId, authCode: held.authCode, authorizedAmount: held.authorizedAmount, outcome, balance: card.balance, availableBalance: card.availableBalance };
   }
 
   try {
-    hold = await authorize();
+    tracker.enterPointOfNoReturn('authorize', `an amount held on card ${input.giftCardId} for SaleId ${saleId}`);
+    for (;;) {
+      try {
+        hold = await authorize();
+        break;
+      } catch (error) {
+        // Only CP Extender's refusal ends the redemption; Authorize that could not go through
+        // (our credentials refused, sends used up) waits for an operator's retry instead.
+        if (isCancellation(error) || !tracker.parksOn('authorize', error)) throw error;
+        await tracker.parkUntilRetried(error);
+      }
+    }
+    if (earlierResult) return tracker.complete(earlierResult);
     const held = hold;
     let outcome: RedemptionOutcome = 'confirmed';
     if (!input.autoConfirm) {
@@ -245,6 +271,8 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     if (isCancellation(error)) {
       const held = hold;
       if (!held) throw tracker.cancelled(`redemption cancelled before any amount was held${unknownHold ? `, but ${unknownHold}` : ` on ${input.giftCardId}`}`);
+      // Parked on a failing confirm or release: closing the hold again would park again; the message says what is held.
+      if (tracker.state === 'needs-attention') throw tracker.cancelled('');
       // Compensation: a cancelled redemption must not leave the amount held.
       await CancellationScope.nonCancellable(() => close('released-on-cancellation', held)).catch((cause: unknown) => {
         throw tracker.failed(cause);
