@@ -133,7 +133,8 @@ export class OrderTracker<Ids extends object, Result> {
   async parkUntilRetried(error: unknown): Promise<void> {
     const { workflowId } = workflowInfo();
     const exists = this.status.pointOfNoReturn ? ` What may exist at the provider: ${this.status.pointOfNoReturn.mayExist}.` : '';
-    this.status.lastError = `step '${this.status.step}' stopped: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
+    const budgetSpent = error instanceof ActivityFailure && error.retryState === 'TIMEOUT' ? ' after its retry budget ran out' : '';
+    this.status.lastError = `step '${this.status.step}' stopped${budgetSpent}: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
     this.parkedSteps.add(this.status.step);
     this.setState('needs-attention');
     log.warn('order needs attention', { step: this.status.step, providerIds: this.status.providerIds });
