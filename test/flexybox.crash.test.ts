@@ -95,4 +95,23 @@ describe('Flexybox order survives a worker crash', () => {
     expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Open' })]);
     expect(ledger.payments).toHaveLength(0);
   }, 120_000);
+
+  it('parks every order when the provider refuses the token, and completes them once the worker has the new one and they are retried', async () => {
+    const orderRef = uniqueRef('crash-token');
+    const stale = await env.startWorker({ FLEXYBOX_TOKEN: 'rotated-away-token' });
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    const parked = await waitFor('the order to park', async () => {
+      const status = await env.giftflow.getOrderStatus(handle.workflowId);
+      return status.state === 'needs-attention' && status;
+    });
+    expect(parked.lastError).toContain('refused our credentials (HTTP 401); check FLEXYBOX_TOKEN');
+    await stale.kill();
+
+    await env.startWorker();
+    expect(await env.giftflow.retryOrder(handle.workflowId, { reason: 'FLEXYBOX_TOKEN rotated' })).toMatchObject({ action: 'retried-parked-step' });
+    await handle.result();
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
+    expect(ledger.customers).toHaveLength(1);
+    expect(ledger.payments).toHaveLength(1);
+  }, 120_000);
 });
