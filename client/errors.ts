@@ -22,10 +22,15 @@ export class GiftOrderConflictError extends Error {
   constructor(
     readonly workflowId: string,
     readonly orderRef: string,
+    /** Temporal's status of the existing order, e.g. FAILED. */
+    readonly existingStatus?: string,
   ) {
+    const rerun = existingStatus === 'FAILED' || existingStatus === 'TERMINATED' || existingStatus === 'TIMED_OUT';
     super(
       `order reference '${orderRef}' is already used by order ${workflowId} with a different input; ` +
-        'use a new orderRef for a new order, or resend the original input to attach to the existing one',
+        (rerun
+          ? `that order is ${existingStatus}: an operator re-runs it with the corrected input by 'giftflow retry ${workflowId} --input <fixed.json>' (same provider IDs), or use a new orderRef`
+          : 'use a new orderRef for a new order, or resend the original input to attach to the existing one'),
     );
   }
 }

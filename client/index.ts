@@ -123,7 +123,7 @@ export class GiftflowClient {
     }
     // An order already exists under this reference: attach to it only if its input is the same.
     const description = await handle.describe();
-    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, start.ref);
+    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
     return handle;
   }
 

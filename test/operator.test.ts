@@ -157,6 +157,10 @@ describe('giftflow retry', () => {
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure as WorkflowFailedError).cause?.message).toMatch(/is not one of Flexybox's departments.*Nothing was paid or issued; nothing was created at the provider\./);
 
+    // The backend's own retry with the corrected input is told what to do instead.
+    await expect(env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() })).rejects.toThrow(
+      `that order is FAILED: an operator re-runs it with the corrected input by 'giftflow retry ${handle.workflowId} --input <fixed.json>'`,
+    );
     const retried = await giftflow(['retry', handle.workflowId, '--reason', 'department fixed', '--input', inputFile(flexyboxOrder())]);
     expect(retried.stderr).toBe('');
     const outcome = JSON.parse(retried.stdout);
@@ -177,6 +181,9 @@ describe('giftflow retry', () => {
     expect(parked.step).toBe('commitSalesOrder');
     expect(parked.lastError).toContain('check FLEXYBOX_TOKEN');
     expect(parked.lastError).toContain(`giftflow retry ${handle.workflowId}`);
+    const readable = (await giftflow(['status', handle.workflowId])).stdout;
+    expect(readable).toContain(`${handle.workflowId}: needs-attention (Temporal: RUNNING)`);
+    expect(readable).toContain("point of no return passed at 'commitSalesOrder': sales order");
     const listed = await giftflow(['list', '--state', 'needs-attention', '--json']);
     expect(JSON.parse(listed.stdout).map((order: { workflowId: string }) => order.workflowId)).toContain(handle.workflowId);
 
