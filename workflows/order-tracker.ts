@@ -101,7 +101,7 @@ export class OrderTracker<Ids extends object, Result> {
    * no, so nothing was created) still fails the order.
    */
   enterPointOfNoReturn(step: string, mayExist: string): void {
-    this.status.pointOfNoReturn ??= { step, mayExist };
+    this.status.pointOfNoReturn = { step, mayExist };
   }
 
   /**
