@@ -18,7 +18,11 @@ export const faultSpecSchema = z.strictObject(
     body: z.unknown().optional(),
     retryAfter: z.number().min(0).optional(),
     delayMs: z.number().int().min(0).optional(),
-    /** For `delay`: hold the request before the provider handles it (default), or hold the answer after it did. */
+    /**
+     * For `delay`: hold the request once it has been received, before the provider handles it
+     * (default), or hold the answer after it did. A held request is handled even if its client
+     * hangs up meanwhile, as on a real server; the answer then goes nowhere.
+     */
     delayPhase: z.enum(['before', 'after']).default('before'),
     times: z.number().int().min(0).default(1),
     /** Chance that a matching request gets the fault (1 = every one); a request it spares is matched against the next fault. */
@@ -121,11 +125,18 @@ interface Tracking {
   path: string;
   fault?: Fault;
   status: number | null;
+  /** The client's connection has closed. */
+  closed: boolean;
+  /** For a delay before: `holding` from the hold until the provider's answer, then `done`. */
+  hold?: 'holding' | 'done';
 }
 
 /** Adds the hooks that apply faults to provider requests and log them. */
 export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, requests: RequestLog): void {
   const tracked = new WeakMap<FastifyRequest, Tracking>();
+
+  const record = (request: FastifyRequest, { path, status, fault }: Tracking) =>
+    requests.record({ method: request.method, path, status, ...(fault && { fault: fault.kind }) });
 
   // Root onRequest hooks run before any provider's auth or body parsing, as a
   // gateway or network fault would.
@@ -133,13 +144,14 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
     const path = request.url.split('?')[0];
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) return;
     const fault = faults.take(request.method, path);
-    const tracking: Tracking = { path, fault, status: null };
+    const tracking: Tracking = { path, fault, status: null, closed: false };
     tracked.set(request, tracking);
-    reply.raw.once('close', () =>
-      requests.record({ method: request.method, path, status: tracking.status, ...(fault && { fault: fault.kind }) }),
-    );
+    // A request still held when its client leaves is logged once it has been handled (onSend).
+    reply.raw.once('close', () => {
+      tracking.closed = true;
+      if (tracking.hold !== 'holding') record(request, tracking);
+    });
 
-    if (fault?.kind === 'delay' && fault.delayPhase === 'before') await sleep(fault.delayMs);
     if (fault?.kind === 'reset') {
       reply.hijack();
       request.raw.socket.resetAndDestroy();
@@ -151,10 +163,29 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
     }
   });
 
+  // The hold comes after the body has been read (fastify parses it before preHandler): a
+  // server that has received a request handles it even when the client hangs up meanwhile.
+  // Held any earlier, the body would be lost with the connection and the request never land.
+  app.addHook('preHandler', async (request) => {
+    const tracking = tracked.get(request);
+    if (tracking?.fault?.kind !== 'delay' || tracking.fault.delayPhase !== 'before') return;
+    tracking.hold = 'holding';
+    await sleep(tracking.fault.delayMs ?? 0);
+  });
+
   app.addHook('onSend', async (request, reply, payload) => {
     const tracking = tracked.get(request);
     if (!tracking) return payload;
     tracking.status = reply.statusCode;
+    if (tracking.hold === 'holding') {
+      tracking.hold = 'done';
+      // Its client left during the hold: the answer goes nowhere, but the request was handled.
+      if (tracking.closed) record(request, tracking);
+    } else if (tracking.fault?.kind === 'delay' && tracking.fault.delayPhase === 'before' && tracking.hold === undefined) {
+      // Answered without reaching the hold (a 401 or 429 before the body was read, a body that
+      // does not parse): the answer waits instead, so every request a delay strikes is slow.
+      await sleep(tracking.fault.delayMs ?? 0);
+    }
     // The operation has run; killing the socket before the head is written leaves the
     // client with a socket error and no way to know that it did.
     if (tracking.fault?.kind === 'drop-response') request.raw.socket.resetAndDestroy();

@@ -1,74 +1,14 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { request, type Dispatcher } from 'undici';
 import { createCpExtenderActivities, type CpExtenderActivities } from '../activities/cpextender';
 import type { CpExtenderRedeemInput } from '../contracts/cpextender';
 import { cpExtenderSeed } from '../sandbox/cpextender';
 import { cardById, cpExtenderLedger, issueTestCard } from './support/cpextender';
-import { InProcessStack, TestSandbox, uniqueRef, waitFor } from './support/stack';
+import { uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
-interface Gateway {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * A gateway in front of the sandbox that passes every request on and, as a real server or
- * gateway does, finishes a request it has received even when its client hung up meanwhile.
- * The sandbox alone forgets a request whose client left while a delay fault held it, so
- * without this an Authorize that our HTTP layer gave up on could never land late.
- */
-async function startGateway(target: string): Promise<Gateway> {
-  const pick = (headers: Record<string, string | string[] | undefined>, names: string[]) =>
-    Object.fromEntries(names.filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]!]));
-  const server = http.createServer(async (req, res) => {
-    res.on('error', () => undefined);
-    try {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const upstream = await request(`${target}${req.url}`, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers: pick(req.headers, ['authorization', 'content-type', 'accept']),
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-      const body = Buffer.from(await upstream.body.arrayBuffer());
-      if (!res.destroyed) res.writeHead(upstream.statusCode, pick(upstream.headers, ['content-type', 'retry-after', 'x-ratelimit-reset'])).end(body);
-    } catch {
-      // The sandbox hung up without an answer (a reset or dropped-response fault): so does the gateway.
-      res.socket?.resetAndDestroy();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** The sandbox as the workers see it: CP Extender reached through the gateway. */
-function behindGateway(sandbox: TestSandbox, gateway: Gateway): TestSandbox {
-  return Object.assign(Object.create(sandbox) as TestSandbox, {
-    config: (overrides: Record<string, string> = {}) => sandbox.config({ CPEXTENDER_URL: `${gateway.url}/cpextender`, ...overrides }),
-  });
-}
-
-const env = {} as { sandbox: TestSandbox; gateway: Gateway; stack: InProcessStack };
+const env = useInProcessStack();
 let activities: CpExtenderActivities;
-beforeAll(async () => {
-  env.sandbox = await TestSandbox.start();
-  env.gateway = await startGateway(env.sandbox.url);
-  env.stack = await InProcessStack.start(behindGateway(env.sandbox, env.gateway));
+beforeAll(() => {
   activities = createCpExtenderActivities(env.sandbox.config());
-});
-afterAll(async () => {
-  await env.stack?.stop();
-  await env.gateway?.close();
-  await env.sandbox?.close();
 });
 afterEach(() => env.sandbox.clearFaults());
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import type { Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { sendJson, type Reply } from './support/http';
+import { waitFor } from './support/stack';
 import { CPEXTENDER_PREFIX } from '../sandbox/cpextender';
 import { FLEXYBOX_PREFIXES, flexyboxSeed } from '../sandbox/flexybox';
 import { createSandboxServer } from '../sandbox/server';
@@ -231,6 +232,41 @@ describe('faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect(reply.status).toBe(200);
     expect((await ledger()).customers).toHaveLength(1);
+  });
+
+  // Our HTTP layer gives up on a slow request and closes the connection; a real server that
+  // has received the request still performs it, and so must the sandbox.
+  test('delay: performs the operation after the delay although the client gave up meanwhile', async () => {
+    await addFault({ method: 'PUT', path: 'customers/cust-gone$', kind: 'delay', delayMs: 1_000 });
+    const started = Date.now();
+    const giveUp = new AbortController();
+    const sent = request(`${baseUrl}${crm}/customers/cust-gone`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(customerBody()),
+      signal: giveUp.signal,
+    });
+    await waitFor('the PUT to reach the sandbox', async () => (await call('GET', '/__sandbox/faults')).body[0].hits === 1);
+    giveUp.abort();
+    await expect(sent).rejects.toHaveProperty('name', 'AbortError');
+    expect((await ledger()).customers).toEqual([]);
+
+    const customers = await waitFor('the held PUT to land', async () => {
+      const landed = (await ledger()).customers;
+      return landed.length > 0 && landed;
+    }, 5_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    expect(customers).toEqual([expect.objectContaining({ id: 'cust-gone', upserts: 1 })]);
+    // Logged with the answer it gave, which went nowhere.
+    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-gone`, status: 200, fault: 'delay' }]);
+  });
+
+  test('delay: an answer given before the request reaches the hold (a 401) waits too', async () => {
+    await addFault({ path: 'customers/cust-denied$', kind: 'delay', delayMs: 300 });
+    const started = Date.now();
+    expect((await call('PUT', `${crm}/customers/cust-denied`, customerBody(), 'wrong')).status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-denied`, status: 401, fault: 'delay' }]);
   });
 
   test('reset: the client gets a socket error and nothing is created', async () => {
