@@ -204,13 +204,11 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       saleId: string;
       amount?: number;
       points?: number;
-      /** Set once an operator answered `reconcile` in this run: an earlier run's send of unknown outcome is settled. */
+      /** Set once an earlier run's send of unknown outcome is settled (an operator's `reconcile`, or BalanceCheck once it can no longer land). */
       earlierRunsSettled?: boolean;
     }): Promise<AuthorizeOutcome> {
-      if (!args.earlierRunsSettled) {
-        const earlier = await heldByEarlierRun();
-        if (earlier) return earlier;
-      }
+      const earlier = await heldByEarlierRun(args.earlierRunsSettled ?? false);
+      if (earlier) return earlier;
       const response = await cpextender.call({
         step: 'authorize',
         method: 'POST',
@@ -273,17 +271,18 @@ const NOT_HELD = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavaila
 
 /**
  * The hold an earlier run of this redemption placed (before a reset or re-run): its completed
- * result, or the AuthCode of a send that answered. A send of unknown outcome throws
- * AmbiguousOutcome, so the workflow looks for it in BalanceCheck History before anything is sent.
+ * result, or the AuthCode of a send that answered: these stand even after an operator's
+ * `reconcile`. A send of unknown outcome throws AmbiguousOutcome, so the workflow looks for it
+ * in BalanceCheck History before anything is sent, unless it is settled already.
  */
-async function heldByEarlierRun(): Promise<AuthorizeOutcome | undefined> {
+async function heldByEarlierRun(unknownSettled: boolean): Promise<AuthorizeOutcome | undefined> {
   const { sends, completedResult } = await earlierRuns('authorizeCpExtender');
   const done = completedResult as { authCode?: string; authorizedAmount?: number } | undefined;
   if (done?.authCode) return { authCode: done.authCode, requestId: '', authorizedAmount: done.authorizedAmount ?? 0, attempt: currentAttempt(), earlierResult: completedResult };
   const held = sends.find((send) => send.outcome === 'completed')?.result as AuthorizeOutcome | undefined;
   if (held) return { ...held, attempt: currentAttempt() };
   const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_HELD.has(send.failureType ?? ''));
-  if (!unknown) return undefined;
+  if (!unknown || unknownSettled) return undefined;
   throw ApplicationFailure.create({
     type: FAILURE_TYPES.ambiguous,
     message: `cpextender step 'authorize': an earlier run of this redemption (${unknown.runId}) sent Authorize and never saw its answer; it may hold an amount`,

@@ -41,8 +41,15 @@ const NONE: EarlierRuns = { sends: [] };
  * "any", never count.
  */
 export async function earlierRuns(activityType: string): Promise<EarlierRuns> {
-  const context = Context.current();
-  const { workflowId, runId } = context.info.workflowExecution!;
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return NONE; // called directly, outside any activity (the activity tests do): no workflow, no runs
+  }
+  const execution = context.info.workflowExecution;
+  if (!execution) return NONE; // a standalone activity belongs to no workflow
+  const { workflowId, runId } = execution;
   const client = context.client;
   const others: string[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = ${quote(workflowId)}` })) {

@@ -75,10 +75,8 @@ export function createPaywayActivities(config: GiftflowConfig) {
      * and one whose send has no known outcome stops the send, unless an operator settled it.
      */
     async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string; earlierRunsSettled?: boolean }): Promise<PaywayCreated> {
-      if (!args.earlierRunsSettled) {
-        const earlier = await placedByEarlierRun();
-        if (earlier) return earlier;
-      }
+      const earlier = await placedByEarlierRun(args.earlierRunsSettled ?? false);
+      if (earlier) return earlier;
       try {
         const created = await payway.call({
           step: 'createGiftOrder',
@@ -104,17 +102,18 @@ const NOT_LANDED = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavai
 
 /**
  * The order an earlier run of this workflow ID placed (its result, or a send that completed),
- * or undefined when none sent anything that may have landed. A send of unknown outcome throws
- * AmbiguousOutcome: the workflow parks it for reconciliation rather than sending a second one.
+ * or undefined when none sent anything that may have landed. These stand even after an
+ * operator's `reconcile`. A send of unknown outcome throws AmbiguousOutcome, unless an operator
+ * settled it: the workflow parks it for reconciliation rather than sending a second one.
  */
-async function placedByEarlierRun(): Promise<PaywayCreated | undefined> {
+async function placedByEarlierRun(unknownSettled: boolean): Promise<PaywayCreated | undefined> {
   const { sends, completedResult } = await earlierRuns('createPaywayGiftOrder');
   const result = completedResult as { id?: string | null; orderId?: string; paymentId?: string | null } | undefined;
   if (result?.orderId) return { id: result.id ?? null, orderId: result.orderId, paymentId: result.paymentId ?? null, fromEarlierRun: true };
   const created = sends.find((send) => send.outcome === 'completed')?.result as PaywayCreated | undefined;
   if (created) return { ...created, fromEarlierRun: true };
   const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_LANDED.has(send.failureType ?? ''));
-  if (!unknown) return undefined;
+  if (!unknown || unknownSettled) return undefined;
   throw ApplicationFailure.create({
     type: FAILURE_TYPES.ambiguous,
     message: `payway step 'createGiftOrder': an earlier run of this order (${unknown.runId}) sent create_gift_order and ${

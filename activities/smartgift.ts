@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { DERIVED_CODE_LENGTH, type SmartGiftOrder } from '../contracts/smartgift';
+import { earlierRuns } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
 
 const paymentMethodsResponse = z.looseObject({ data: z.array(z.looseObject({ id: z.number(), name: z.string() })) });
@@ -89,7 +90,14 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
      * codes are taken and one of them was derived from this order's workflow ID, an earlier
      * attempt placed the order: it is reported as recovered instead of failed.
      */
-    async placeSmartGiftOrder(args: PlaceOrderArgs): Promise<PlacedOrder & { attempt: number }> {
+    async placeSmartGiftOrder(placeArgs: PlaceOrderArgs): Promise<PlacedOrder & { attempt: number }> {
+      // A run after a reset or re-run answers with the order an earlier run placed, and
+      // otherwise sends the codes that run sent (it may have derived them under another secret).
+      const { sends } = await earlierRuns('placeSmartGiftOrder');
+      const earlierOrder = sends.find((send) => send.outcome === 'completed')?.result as PlacedOrder | undefined;
+      if (earlierOrder) return { orderReference: earlierOrder.orderReference, voucherCodes: earlierOrder.voucherCodes, recovered: earlierOrder.recovered, attempt: currentAttempt() };
+      const earlierCodes = sends.map((send) => (send.input as { derivedCodes?: (string | null)[] } | undefined)?.derivedCodes).find(Array.isArray);
+      const args: PlaceOrderArgs = earlierCodes ? { order: placeArgs.order, orderId: placeArgs.orderId, derivedCodes: earlierCodes } : placeArgs;
       const { order, orderId } = args;
       const voucherCodes = order.items.map((item, index) => {
         if (item.code) return item.code;

@@ -1,6 +1,7 @@
 /**
  * A small chaos run (scripts/chaos.ts) on its own real stack: 40 orders over every provider
- * workflow while workers are SIGKILLed, the dev server restarts once and the sandbox fails.
+ * workflow while workers are SIGKILLed, the dev server restarts once, the sandbox fails and
+ * the operator resets a few orders (while running and after completion) and retries parked ones.
  * Plus the sandbox's probabilistic faults it relies on.
  */
 import { spawn } from 'node:child_process';
@@ -38,20 +39,29 @@ function parseTable(stdout: string): Map<string, Record<string, string>> {
 }
 
 describe('chaos run', () => {
-  it('loses and duplicates no order through worker kills, a server restart and provider faults', async () => {
-    const { code, stdout, stderr } = await runChaos(['--orders', '40', '--kill-every', '6', '--timeout', '240']);
+  it('loses and duplicates no order through worker kills, a server restart, provider faults and operator resets', async () => {
+    // 15 % of the ~30 resettable orders: 4 or 5 resets, half while running, half after completion.
+    const { code, stdout, stderr } = await runChaos(['--orders', '40', '--kill-every', '6', '--timeout', '240', '--reset-rate', '0.15']);
     const context = `stdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-3000)}`;
     expect({ code, context }).toEqual({ code: 0, context });
 
     const rows = parseTable(stdout);
     expect(rows.get('all')).toMatchObject({ submitted: '40', duplicates: '0', lost: '0', open: '0' });
+    expect(Number(rows.get('all')?.resets)).toBeGreaterThanOrEqual(2);
+    expect(rows.get('all')?.retries).toMatch(/^\d+$/);
+    // Pools are never reset (a reset run reserves a second batch).
+    expect(rows.get('cpextender-pool')?.resets).toBe('0');
+    // Every run beyond one per order was made by a reset: none was started on its own.
+    const [, runs, derived] = /(\d+) workflow runs, (\d+) of them made by a reset or a retry of another run/.exec(stdout) ?? [];
+    expect(Number(runs) - Number(derived)).toBe(40);
+    expect(Number(derived)).toBe(Number(rows.get('all')?.resets));
     for (const workflow of ['flexybox', 'payway', 'cpextender-issue', 'cpextender-redeem', 'cpextender-pool', 'smartgift']) {
       expect(Number(rows.get(workflow)?.submitted)).toBeGreaterThan(0);
     }
     const [, kills, restarts] = /chaos: (\d+) worker kills, \d+ other worker exits, (\d+) server restarts/.exec(stdout) ?? [];
     expect(Number(kills)).toBeGreaterThanOrEqual(1);
     expect(Number(restarts)).toBe(1);
-    expect(stdout).toMatch(/^PASS: seed \d+; replay with: npm run chaos -- --seed \d+ --orders 40/m);
+    expect(stdout).toMatch(/^PASS: seed \d+; replay with: npm run chaos -- --seed \d+ --orders 40 .*--reset-rate 0.15/m);
   }, 300_000);
 
   describe('sandbox probabilistic faults', () => {

@@ -15,6 +15,7 @@ import { reconcileUpdate } from '../contracts/shared';
 import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue, cpExtenderLedger, issueTestCard } from './support/cpextender';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
 import { paywayOrder, paywayOrdersFor } from './support/payway';
+import { smartGiftLedgerFor, smartGiftOrder } from './support/smartgift';
 import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
 const CLI = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
@@ -89,6 +90,16 @@ describe('reset of a completed order', () => {
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
     expect(again).toMatchObject({ merchantReference: first.merchantReference, orderId: first.orderId, paymentId: first.paymentId });
     expect(await paywayOrdersFor(env.sandbox, orderRef)).toHaveLength(1);
+  });
+
+  it('Smart Gift: answers with the voucher order the earlier run placed (no second order)', async () => {
+    const orderRef = uniqueRef('reset-sg');
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    const first = await handle.result();
+
+    const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
+    expect(again).toEqual(first);
+    expect((await smartGiftLedgerFor(env.sandbox, first.orderId)).orders).toHaveLength(1);
   });
 
   it('CP Extender: keeps the card the earlier run issued (no second card)', async () => {

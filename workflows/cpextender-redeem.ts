@@ -154,7 +154,13 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
           await sleep(backoff(sends));
           landed = await landedAuthorization();
         }
-        if (!landed) unknownHold = undefined;
+        if (!landed) {
+          unknownHold = undefined;
+          // BalanceCheck found no hold for our SaleId once no send could still land: that
+          // settles every earlier send, an earlier run's included (a reset's), so Authorize
+          // may go out again instead of stopping at the earlier run's unknown send forever.
+          earlierRunsSettled = true;
+        }
       } else if (provablyNotSent(sendFailure) && !lastSend) {
         await sleep(backoff(sends));
         continue;

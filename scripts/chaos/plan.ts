@@ -15,6 +15,7 @@ import { cpExtenderSeed } from '../../sandbox/cpextender';
 import { flexyboxSeed } from '../../sandbox/flexybox';
 import { paywaySeed } from '../../sandbox/payway';
 import { deriveProviderId } from '../../workflows/ids';
+import type { ResetPlan } from './resets';
 
 export type Kind = 'flexybox' | 'cpextender-issue' | 'cpextender-redeem' | 'cpextender-pool' | 'smartgift' | 'payway';
 
@@ -57,6 +58,8 @@ export interface PlannedOrder {
   at: number;
   /** When the caller sends it again (same ref, same input), if it does. */
   resubmitAt?: number;
+  /** The operator's reset of this order, if it gets one (chaos/resets.ts). */
+  reset?: ResetPlan;
 }
 
 /** mulberry32: a small seeded generator, so a seed replays the same plan and the same fault schedule. */
