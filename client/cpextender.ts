@@ -46,7 +46,7 @@ export class CpExtenderClient {
     const input = validate(cpExtenderRedeemInputSchema, request.redemptionRef, request.input);
     const workflowId = redemptionWorkflowId(request.redemptionRef);
     const start = { workflowType: CPEXTENDER_REDEEM_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
-    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input })) as RedemptionHandle;
+    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input, callerInput: request.input })) as RedemptionHandle;
   }
 
   /**
@@ -71,7 +71,7 @@ export class CpExtenderClient {
   async reservePool(request: { poolRef: string; input: CpExtenderPoolInput }): Promise<PoolHandle> {
     const input = validate(cpExtenderPoolInputSchema, request.poolRef, request.input);
     const start = { workflowType: CPEXTENDER_POOL_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
-    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input })) as PoolHandle;
+    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input })) as PoolHandle;
   }
 
   /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */

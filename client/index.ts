@@ -89,17 +89,28 @@ export class GiftflowClient {
       );
     }
     const workflowId = orderWorkflowId(request.provider, request.orderRef);
-    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input: parsed.data });
+    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input: parsed.data, callerInput: request.input });
     return handle as GiftOrderHandle<P>;
   }
 
   /**
    * Starts a workflow keyed by the caller's reference, or attaches to the one already started
-   * under it with the same (validated) input; a different input raises GiftOrderConflictError.
+   * under it with the same input; a different input raises GiftOrderConflictError. `input` is
+   * the validated input the workflow gets; `callerInput` the input as the caller gave it, which
+   * the fingerprint covers: defaults applied by the schema stay out of it, so changing a default
+   * never turns a caller's repeat into a conflict.
    */
-  async startOnce(start: { workflowType: string; taskQueue: string; workflowId: string; provider: Provider; ref: string; input: unknown }): Promise<WorkflowHandle> {
+  async startOnce(start: {
+    workflowType: string;
+    taskQueue: string;
+    workflowId: string;
+    provider: Provider;
+    ref: string;
+    input: unknown;
+    callerInput: unknown;
+  }): Promise<WorkflowHandle> {
     const { workflowId, provider } = start;
-    const fingerprint = inputFingerprint(start.input);
+    const fingerprint = inputFingerprint(start.callerInput);
     const handle = this.temporal.workflow.getHandle(workflowId);
     try {
       await this.temporal.workflow.start(start.workflowType, {
@@ -123,7 +134,9 @@ export class GiftflowClient {
     }
     // An order already exists under this reference: attach to it only if its input is the same.
     const description = await handle.describe();
-    if (description.memo?.[INPUT_FINGERPRINT_MEMO] !== fingerprint) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
+    // Orders started before the fingerprint covered the caller's input carry the validated input's.
+    const recorded = description.memo?.[INPUT_FINGERPRINT_MEMO];
+    if (recorded !== fingerprint && recorded !== inputFingerprint(start.input)) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
     return handle;
   }
 

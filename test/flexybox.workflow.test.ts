@@ -1,5 +1,7 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { GiftOrderConflictError, GiftOrderInputError } from '../client';
+import { GiftOrderConflictError, GiftOrderInputError, inputFingerprint } from '../client';
+import { FLEXYBOX_TASK_QUEUE, FLEXYBOX_WORKFLOW_TYPE, flexyboxOrderInputSchema } from '../contracts/flexybox';
+import { INPUT_FINGERPRINT_MEMO, orderWorkflowId } from '../contracts/shared';
 import { flexyboxSeed } from '../sandbox/flexybox';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
 import { uniqueRef, useInProcessStack, waitFor } from './support/stack';
@@ -76,6 +78,31 @@ describe('Flexybox gift-certificate order', () => {
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.salesOrders).toHaveLength(1);
     expect(ledger.payments).toHaveLength(1);
+  });
+
+  it('fingerprints the input as the caller gave it, not the defaults the schema adds', async () => {
+    const orderRef = uniqueRef('fingerprint');
+    const input = flexyboxOrder();
+    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input });
+    const { memo } = await handle.describe();
+    expect(memo?.[INPUT_FINGERPRINT_MEMO]).toBe(inputFingerprint(input));
+    expect(memo?.[INPUT_FINGERPRINT_MEMO]).not.toBe(inputFingerprint(flexyboxOrderInputSchema.parse(input)));
+    await handle.result();
+  });
+
+  it('attaches a repeat to an order started before the fingerprint covered the caller input (it covered the defaults)', async () => {
+    const orderRef = uniqueRef('fingerprint-legacy');
+    const input = flexyboxOrder();
+    const parsed = flexyboxOrderInputSchema.parse(input);
+    await env.stack.temporal.workflow.start(FLEXYBOX_WORKFLOW_TYPE, {
+      workflowId: orderWorkflowId('flexybox', orderRef),
+      taskQueue: FLEXYBOX_TASK_QUEUE,
+      args: [parsed],
+      memo: { [INPUT_FINGERPRINT_MEMO]: inputFingerprint(parsed) },
+    });
+    const repeat = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input });
+    await repeat.result();
+    expect((await flexyboxLedgerFor(env.sandbox, orderRef)).payments).toHaveLength(1);
   });
 
   it('refuses the same orderRef with a changed amount and keeps one order', async () => {
