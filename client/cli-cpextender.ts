@@ -100,8 +100,8 @@ function requireTarget(workflowId: string | undefined): string {
   return workflowId;
 }
 
+/** A plain decimal such as 40 or 12.50: Number() would also take '0x10', '1e3' or ' 7 '. */
 function number(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got '${text}'`);
-  return value;
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new UsageError(`${flag} must be a number, got '${text}'`);
+  return Number(text);
 }

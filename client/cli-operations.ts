@@ -20,8 +20,8 @@ export async function listOrders(
   if (options.provider !== undefined && !(PROVIDERS as string[]).includes(options.provider)) {
     throw new UsageError(`unknown --provider '${options.provider}'; providers: ${PROVIDERS.join(', ')}`);
   }
+  if (options.limit !== undefined && !/^[1-9]\d*$/.test(options.limit)) throw new UsageError('--limit must be a whole number above 0');
   const limit = options.limit === undefined ? undefined : Number(options.limit);
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a whole number above 0');
   const orders = await giftflow.listOrders({ state: options.state as OrderState, provider: options.provider as Provider, limit });
   if (options.json) return `${JSON.stringify(orders, null, 2)}\n`;
   if (orders.length === 0) return 'no orders match\n';

@@ -101,6 +101,7 @@ describe('giftflow CLI', () => {
     ],
     ['an unknown command', () => ['refund', 'x'], 2, /^giftflow: unknown command 'refund'; run 'giftflow --help'$/],
     ['a missing workflow ID', () => ['status'], 2, /^giftflow: missing <workflowId>/],
+    ['a hexadecimal --limit', () => ['list', '--limit', '0x10'], 2, /^giftflow: --limit must be a whole number above 0$/],
   ] as [string, (ref: string) => string[], number, RegExp][])('answers %s with one line on stderr and starts nothing', async (_, args, exitCode, line) => {
     const ref = uniqueRef('cli-bad');
     const { code, stdout, stderr } = await giftflow(args(ref));

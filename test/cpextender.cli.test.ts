@@ -81,6 +81,7 @@ describe('giftflow CLI for CP Extender', () => {
   it.each([
     ['redeem without an amount', ['redeem', 'cpextender', '--card', 'x', '--ref', 'r-1'], 2, /^giftflow: give exactly one of --amount <n> or --points <n>$/],
     ['a non-numeric amount', ['redeem', 'cpextender', '--card', 'x', '--amount', 'ten', '--ref', 'r-1'], 2, /^giftflow: --amount must be a number, got 'ten'$/],
+    ['a hexadecimal amount', ['redeem', 'cpextender', '--card', 'x', '--amount', '0x10', '--ref', 'r-1'], 2, /^giftflow: --amount must be a number, got '0x10'$/],
     ['certificate without --out', ['certificate', 'giftorder-cpextender-x'], 2, /^giftflow: missing --out <file.jpg>$/],
     ['a certificate of an order that has none', ['certificate', 'giftorder-cpextender-never', '--out', '/tmp/x.jpg'], 1, /^giftflow: no such order: giftorder-cpextender-never$/],
   ] as [string, string[], number, RegExp][])('answers %s with one line on stderr', async (_, args, exitCode, line) => {
