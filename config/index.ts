@@ -1,7 +1,8 @@
 /**
  * All of giftflow's environment variables, parsed by one zod schema at start-up. A missing
  * or invalid variable stops the process with one message that lists every problem (names
- * and reasons only: values may be secrets). Temporal's own connection variables
+ * and reasons only: values may be secrets); with GIFTFLOW_ENV=production the sandbox's public
+ * credentials count as problems too. Temporal's own connection variables
  * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles) are read by
  * `@temporalio/envconfig` so a worker reaches Temporal Cloud or a self-hosted cluster by
  * environment alone.
@@ -24,6 +25,19 @@ const milliseconds = (fallback: number) =>
   z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive().default(fallback);
 const secret = (fallback: string) => z.string().min(1, 'must not be empty').default(fallback);
 
+/**
+ * The sandbox's credentials: public (they are in this repository), so production refuses
+ * them whether defaulted or set explicitly to the same value.
+ */
+const DEV_CREDENTIALS = {
+  FLEXYBOX_TOKEN: 'flexybox-dev-token',
+  SMARTGIFT_SECRET_KEY: 'sk_sandbox_dev',
+  SMARTGIFT_CODE_SECRET: 'smartgift-dev-code-secret',
+  PAYWAY_CLIENT_ID: 'giftflow-dev',
+  PAYWAY_CLIENT_SECRET: 'payway-dev-secret',
+  CPEXTENDER_TOKEN: 'cpextender-dev-token',
+} as const;
+
 const taskQueueList = z
   .string()
   .default(Object.values(TASK_QUEUES).join(','))
@@ -38,18 +52,18 @@ const envSchema = z.object({
   FLEXYBOX_CRM_URL: url(`${SANDBOX}/flexybox/crm/api/v2`),
   FLEXYBOX_POS_URL: url(`${SANDBOX}/flexybox/pos/api/v1`),
   FLEXYBOX_API_URL: url(`${SANDBOX}/flexybox/api/api/v2`),
-  FLEXYBOX_TOKEN: secret('flexybox-dev-token'),
+  FLEXYBOX_TOKEN: secret(DEV_CREDENTIALS.FLEXYBOX_TOKEN),
   SMARTGIFT_URL: url(`${SANDBOX}/smartgift`),
-  SMARTGIFT_SECRET_KEY: secret('sk_sandbox_dev'),
+  SMARTGIFT_SECRET_KEY: secret(DEV_CREDENTIALS.SMARTGIFT_SECRET_KEY),
   /** Keys the derivation of voucher codes (activities/smartgift.ts); each order records its codes once, so a rotation affects new orders only. */
-  SMARTGIFT_CODE_SECRET: secret('smartgift-dev-code-secret'),
+  SMARTGIFT_CODE_SECRET: secret(DEV_CREDENTIALS.SMARTGIFT_CODE_SECRET),
   PAYWAY_URL: url(`${SANDBOX}/payway`),
   /** Payway's docs name no token path: the default is the sandbox's, under PAYWAY_URL. */
   PAYWAY_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  PAYWAY_CLIENT_ID: secret('giftflow-dev'),
-  PAYWAY_CLIENT_SECRET: secret('payway-dev-secret'),
+  PAYWAY_CLIENT_ID: secret(DEV_CREDENTIALS.PAYWAY_CLIENT_ID),
+  PAYWAY_CLIENT_SECRET: secret(DEV_CREDENTIALS.PAYWAY_CLIENT_SECRET),
   CPEXTENDER_URL: url(`${SANDBOX}/cpextender`),
-  CPEXTENDER_TOKEN: secret('cpextender-dev-token'),
+  CPEXTENDER_TOKEN: secret(DEV_CREDENTIALS.CPEXTENDER_TOKEN),
   GIFTFLOW_ARTIFACTS_DIR: z.string().min(1, 'must not be empty').default('.data/artifacts'),
   GIFTFLOW_TASK_QUEUES: taskQueueList,
   GIFTFLOW_HTTP_CONNECT_TIMEOUT_MS: milliseconds(5_000),
@@ -80,33 +94,62 @@ const SECRET_VARIABLE = /(TOKEN|SECRET|SECRET_KEY|PASSWORD|API_KEY)$/;
 /** Raised for invalid configuration; its message lists every offending variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** One line per problem, `NAME: reason and fix`, so callers can merge several loaders' problems into one message. */
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = []) {
+    super(message);
+    this.problems = problems;
+  }
+
+  /** The one message format for every loader: a heading, then each problem on its own line. */
+  static of(problems: string[], heading = 'invalid configuration (see .env.example)'): ConfigError {
+    return new ConfigError(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+  }
 }
+
+/** Whether `env` is a production deployment, where development defaults are refused. */
+export const isProduction = (env: NodeJS.ProcessEnv): boolean => env.GIFTFLOW_ENV === 'production';
 
 /**
  * Any variable may instead be given as `<NAME>_FILE`, the path of a file holding the value
  * (Docker and Kubernetes secrets); an unreadable file becomes a problem named by `<NAME>_FILE`.
+ * Every loader resolves its variables here, so `_FILE` means the same for all of them.
  */
-function withFileVariables(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const resolved: Record<string, unknown> = { ...env };
-  for (const name of Object.keys(envSchema.shape)) {
+export function withFileVariables(env: NodeJS.ProcessEnv, names: readonly string[]): { values: Record<string, unknown>; problems: string[] } {
+  const values: Record<string, unknown> = { ...env };
+  const problems: string[] = [];
+  for (const name of names) {
     const file = env[`${name}_FILE`];
     if (!file || env[name] !== undefined) continue;
     try {
-      resolved[name] = readFileSync(file, 'utf8').trim();
+      values[name] = readFileSync(file, 'utf8').trim();
     } catch (error) {
-      throw new ConfigError(`invalid configuration (see .env.example):\n  - ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+      problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
     }
   }
-  return resolved;
+  return { values, problems };
+}
+
+/** How to set a secret variable, for messages: both ways, so operators pick their platform's. */
+const howToSet = (name: string) => `set ${name} or ${name}_FILE (the path of a file holding it)`;
+
+/**
+ * Production must not run with the sandbox's public credentials: an explicit value equal to
+ * the default counts too, because a copied `.env.example` line is as public as a default.
+ */
+function devCredentialProblems(values: Record<string, unknown>): string[] {
+  return Object.entries(DEV_CREDENTIALS)
+    .filter(([name, devValue]) => String(values[name] ?? devValue).trim() === devValue)
+    .map(([name]) => `${name}: is the sandbox's development value, refused with GIFTFLOW_ENV=production; ${howToSet(name)} to the production value`);
 }
 
 /** Parses giftflow's variables from `env`; throws ConfigError naming each bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig {
-  const parsed = envSchema.safeParse(withFileVariables(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration (see .env.example):\n${problems.join('\n')}`);
-  }
+  const { values, problems } = withFileVariables(env, Object.keys(envSchema.shape));
+  const parsed = envSchema.safeParse(values);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (isProduction(env)) problems.push(...devCredentialProblems(values));
+  if (problems.length || !parsed.success) throw ConfigError.of(problems);
   const e = parsed.data;
   return {
     flexybox: { crmUrl: e.FLEXYBOX_CRM_URL, posUrl: e.FLEXYBOX_POS_URL, apiUrl: e.FLEXYBOX_API_URL, token: e.FLEXYBOX_TOKEN },
@@ -148,3 +191,52 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): {
   };
 }
 
+
+/**
+ * Default codec-server body limit: a Web UI history page can send a whole 4 MB gRPC page of
+ * payloads to /decode at once, and JSON's base64 inflates it by a third; the rest is headroom.
+ */
+export const DEFAULT_CODEC_BODY_LIMIT_MB = 16;
+
+const codecServerSchema = z.object({
+  GIFTFLOW_CODEC_SERVER_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  GIFTFLOW_CODEC_SERVER_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(4020),
+  GIFTFLOW_CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:8233,http://localhost:8233')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  /** Empty means unset, as an empty `KEY=` line in a .env file does. */
+  GIFTFLOW_CODEC_AUTH_TOKEN: z.string().optional().transform((value) => value || undefined),
+  GIFTFLOW_CODEC_BODY_LIMIT_MB: z.coerce.number({ error: 'must be a number of MiB' }).positive('must be a positive number of MiB').default(DEFAULT_CODEC_BODY_LIMIT_MB),
+});
+
+export interface CodecServerConfig {
+  host: string;
+  port: number;
+  /** Browser origins allowed to call the server (the Web UI's). */
+  allowedOrigins: string[];
+  /** Required as `Authorization: Bearer <token>` when set; production refuses to run without it. */
+  authToken?: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+/** The codec server's variables (`giftflow codec-server`); throws ConfigError naming each bad one. */
+export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
+  const { values, problems } = withFileVariables(env, Object.keys(codecServerSchema.shape));
+  const parsed = codecServerSchema.safeParse(values);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  // Whoever reaches an open codec server can decrypt every payload in history.
+  if (isProduction(env) && !values.GIFTFLOW_CODEC_AUTH_TOKEN && !problems.some((p) => p.startsWith('GIFTFLOW_CODEC_AUTH_TOKEN_FILE:'))) {
+    problems.push(`GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production (without it anyone who reaches the codec server can decrypt customer data); ${howToSet('GIFTFLOW_CODEC_AUTH_TOKEN')}`);
+  }
+  if (problems.length || !parsed.success) throw ConfigError.of(problems);
+  const e = parsed.data;
+  return {
+    host: e.GIFTFLOW_CODEC_SERVER_HOST,
+    port: e.GIFTFLOW_CODEC_SERVER_PORT,
+    allowedOrigins: e.GIFTFLOW_CODEC_CORS_ORIGINS,
+    authToken: e.GIFTFLOW_CODEC_AUTH_TOKEN,
+    bodyLimitBytes: Math.floor(e.GIFTFLOW_CODEC_BODY_LIMIT_MB * 1024 * 1024),
+  };
+}

@@ -3,17 +3,20 @@
  * comma- or newline-separated) or the file named by `GIFTFLOW_CODEC_KEYS_FILE`, with
  * `GIFTFLOW_CODEC_ACTIVE_KEY` naming the key that encrypts (default: the first listed).
  * Production (`GIFTFLOW_ENV=production`) refuses to run without keys unless
- * `GIFTFLOW_CODEC=off` says encryption is deliberately disabled.
+ * `GIFTFLOW_CODEC=off` says encryption is deliberately disabled, and refuses the
+ * development key that `npm start` writes (its file, or any key ID starting `dev-`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { ConfigError } from '../config';
+import { ConfigError, isProduction } from '../config';
 import { AesGcmPayloadCodec, type CodecKey } from './payload-codec';
 
 /** The local development key written by `npm start` (git-ignored). */
 export const DEV_KEY_FILE = path.resolve(__dirname, '..', '.data', 'codec-keys');
+
+const PRODUCTION_KEY_HINT = 'generate a key (echo "k2026:$(openssl rand -base64 32)") and set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE';
 
 export interface CodecSettings {
   keys: CodecKey[];
@@ -26,8 +29,12 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
   let listed = env.GIFTFLOW_CODEC_KEYS ?? '';
   // Outside production, the key `npm start` generated lets every local tool (CLI, tests run
   // by hand) read the local stack's orders without extra configuration.
-  const keyFile = env.GIFTFLOW_CODEC_KEYS_FILE || (!listed && env.GIFTFLOW_ENV !== 'production' && existsSync(DEV_KEY_FILE) ? DEV_KEY_FILE : '');
-  if (keyFile) {
+  const production = isProduction(env);
+  const keyFile = env.GIFTFLOW_CODEC_KEYS_FILE || (!listed && !production && existsSync(DEV_KEY_FILE) ? DEV_KEY_FILE : '');
+  // That key sits unprotected in a working copy: production must not encrypt with it or trust it.
+  if (production && keyFile && path.resolve(keyFile) === DEV_KEY_FILE) {
+    problems.push(`GIFTFLOW_CODEC_KEYS_FILE: ${keyFile} is the development key file written by npm start, refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`);
+  } else if (keyFile) {
     try {
       listed += `\n${readFileSync(keyFile, 'utf8')}`;
     } catch (error) {
@@ -40,6 +47,7 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
     const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
     if (!id || !/^[\w.-]+$/.test(id)) problems.push(`GIFTFLOW_CODEC_KEYS: an entry has no key ID before ':' (expected id:base64key)`);
     else if (key.length !== 32) problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' must be 32 bytes of base64 (got ${key.length})`);
+    else if (production && id.startsWith('dev-')) problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' is a development key (npm start names its keys dev-<date>), refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`);
     else keys.push({ id, key });
   }
 
@@ -47,7 +55,7 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
   if (off && keys.length === 0) return null;
   if (!off && keys.length === 0 && problems.length === 0) {
     if (env.GIFTFLOW_ENV === 'production') {
-      problems.push('GIFTFLOW_CODEC_KEYS: required in production (customer data would be stored unencrypted); set GIFTFLOW_CODEC=off to run without encryption deliberately');
+      problems.push('GIFTFLOW_CODEC_KEYS: required in production (customer data would be stored unencrypted); set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE, or GIFTFLOW_CODEC=off to run without encryption deliberately');
     } else {
       return null;
     }
@@ -56,15 +64,21 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
   if (keys.length && !keys.some((k) => k.id === activeKeyId)) {
     problems.push(`GIFTFLOW_CODEC_ACTIVE_KEY: '${activeKeyId}' is not among the keys (${keys.map((k) => k.id).join(', ')})`);
   }
-  if (problems.length) throw new ConfigError(`invalid codec configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length) throw ConfigError.of(problems, 'invalid codec configuration');
   return off ? null : { keys, activeKeyId: activeKeyId! };
 }
 
-/** The data converter every giftflow process uses: payloads encrypted when keys are configured. */
+/**
+ * The data converter every giftflow process uses: payloads encrypted when keys are configured,
+ * and failure messages and stack traces always carried as a payload (security/failure-converter.ts),
+ * so the codec encrypts them too. Always, not only with keys: the workflow bundle is built without
+ * the environment and encodes them anyway, and clients decode both forms.
+ */
 export async function createDataConverter(env: NodeJS.ProcessEnv = process.env): Promise<DataConverter> {
+  const failureConverterPath = require.resolve('./failure-converter');
   const settings = loadCodecSettings(env);
-  if (!settings) return {};
-  return { payloadCodecs: [await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId)] };
+  if (!settings) return { failureConverterPath };
+  return { failureConverterPath, payloadCodecs: [await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId)] };
 }
 
 /**

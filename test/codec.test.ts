@@ -2,8 +2,11 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { request } from 'undici';
 import { ConfigError } from '../config';
-import { loadCodecSettings } from '../security/codec-keys';
-import { createCodecServer } from '../security/codec-server';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEV_KEY_FILE, loadCodecSettings } from '../security/codec-keys';
+import { createCodecServer, startCodecServerFromEnv } from '../security/codec-server';
 import { AesGcmPayloadCodec, UnknownCodecKeyError } from '../security/payload-codec';
 import { TEST_KEY_A, TEST_KEY_B } from './support/codec-keys';
 import { cpExtenderIssue } from './support/cpextender';
@@ -16,6 +19,8 @@ const codecFor = async (keys: string, active?: string) => {
   const settings = loadCodecSettings({ GIFTFLOW_CODEC_KEYS: keys, GIFTFLOW_CODEC_ACTIVE_KEY: active })!;
   return AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId);
 };
+/** Shaped like the key `npm start` writes (scripts/start.ts, ensureDevKeyFile). */
+const DEV_KEY = `dev-2026-01-01:${Buffer.alloc(32, 7).toString('base64')}`;
 const payloadOf = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
 const valueOf = (payload: Payload): unknown => defaultPayloadConverter.fromPayload(payload);
 /**
@@ -59,9 +64,21 @@ describe('payload codec', () => {
     [{ GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' }, "GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' is not among the keys (test-a)"],
     [{ GIFTFLOW_ENV: 'production' }, 'GIFTFLOW_CODEC_KEYS: required in production'],
     [{ GIFTFLOW_CODEC_KEYS_FILE: '/nonexistent/keys' }, 'GIFTFLOW_CODEC_KEYS_FILE: cannot read /nonexistent/keys (ENOENT)'],
+    [
+      { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: `${TEST_KEY_A},${DEV_KEY}` },
+      "GIFTFLOW_CODEC_KEYS: key 'dev-2026-01-01' is a development key (npm start names its keys dev-<date>), refused with GIFTFLOW_ENV=production; generate a key",
+    ],
+    [
+      { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS_FILE: DEV_KEY_FILE },
+      `GIFTFLOW_CODEC_KEYS_FILE: ${DEV_KEY_FILE} is the development key file written by npm start, refused with GIFTFLOW_ENV=production; generate a key (echo "k2026:$(openssl rand -base64 32)") and set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE`,
+    ],
   ])('refuses bad key configuration %j', (env, problem) => {
     expect(() => loadCodecSettings(env)).toThrow(ConfigError);
     expect(() => loadCodecSettings(env)).toThrow(problem);
+  });
+
+  it('accepts the development key outside production', () => {
+    expect(loadCodecSettings({ GIFTFLOW_CODEC_KEYS: DEV_KEY })).toMatchObject({ activeKeyId: 'dev-2026-01-01' });
   });
 
   it('runs without encryption in production only when switched off explicitly', () => {
@@ -74,9 +91,10 @@ describe('codec server', () => {
   const origin = 'http://127.0.0.1:8233';
   let url: string;
   let close: () => Promise<void>;
+  const logged: string[] = [];
 
   beforeAll(async () => {
-    const app = createCodecServer({ codec: await codecFor(TEST_KEY_A), allowedOrigins: [origin], authToken: 'operator-token' });
+    const app = createCodecServer({ codec: await codecFor(TEST_KEY_A), allowedOrigins: [origin], authToken: 'operator-token', log: (line) => logged.push(line) });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
   });
@@ -113,7 +131,84 @@ describe('codec server', () => {
 
   it('rejects requests without the bearer token', async () => {
     expect((await post('/decode', { payloads: [] }, { origin })).statusCode).toBe(401);
-    expect((await post('/decode', { payloads: [] }, { origin, authorization: 'Bearer wrong' })).statusCode).toBe(401);
+    // Wrong tokens of every length take the same digest comparison: shorter, equal-length, longer.
+    for (const authorization of ['Bearer wrong', 'Bearer operator-tokeX', 'Bearer operator-token-and-more', 'operator-token']) {
+      const rejected = await post('/decode', { payloads: [] }, { origin, authorization });
+      expect(rejected.statusCode).toBe(401);
+      expect(await rejected.body.json()).toEqual({ message: 'missing or wrong bearer token: send Authorization: Bearer <GIFTFLOW_CODEC_AUTH_TOKEN>' });
+    }
+  });
+
+  it('decodes a ~4 MB request, as a Web UI history page sends', async () => {
+    const codec = await codecFor(TEST_KEY_A);
+    const values = [0, 1, 2].map((i) => ({ page: i, filler: `${i}`.repeat(1_000_000) }));
+    const payloads = (await codec.encode(values.map(payloadOf))).map(asJson);
+    const body = JSON.stringify({ payloads });
+    expect(body.length).toBeGreaterThan(4_000_000);
+    const decoded = await request(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin, authorization: 'Bearer operator-token' }, body });
+    expect(decoded.statusCode).toBe(200);
+    const plain = ((await decoded.body.json()) as { payloads: { data: string }[] }).payloads;
+    expect(plain.map((p) => JSON.parse(Buffer.from(p.data, 'base64').toString()))).toEqual(values);
+  });
+
+  it('answers a body over the limit with a 413 naming the limit and the variable that raises it', async () => {
+    const oversize = await post('/decode', { payloads: [{ data: 'A'.repeat(16 * 1024 * 1024) }] }, { origin, authorization: 'Bearer operator-token' });
+    expect(oversize.statusCode).toBe(413);
+    expect(oversize.headers['access-control-allow-origin']).toBe(origin);
+    expect(await oversize.body.json()).toEqual({
+      message: "request body exceeds the codec server's limit of 16 MiB (16777216 bytes); raise GIFTFLOW_CODEC_BODY_LIMIT_MB where the codec server runs, or decode fewer payloads per request",
+    });
+  });
+
+  it('keeps key IDs out of error bodies and payloads out of the request log', async () => {
+    const underB = (await (await codecFor(TEST_KEY_B)).encode([payloadOf({ email: 'solveig@example.no' })])).map(asJson);
+    logged.length = 0;
+    const failed = await post('/decode', { payloads: underB }, { origin, authorization: 'Bearer operator-token' });
+    expect(failed.statusCode).toBe(400);
+    const text = await failed.body.text();
+    expect(text).toContain("add that key to the codec server's GIFTFLOW_CODEC_KEYS");
+    expect(text).not.toMatch(/test-a|test-b/);
+
+    await post('/encode', { payloads: [asJson(payloadOf({ email: 'solveig@example.no' }))] }, { origin, authorization: 'Bearer operator-token' });
+    await post('/decode', { payloads: underB }, { origin, authorization: 'Bearer not-the-token' });
+    expect(logged).toEqual([
+      expect.stringMatching(/^codec POST \/decode 400 \d+ms 1 payloads, failed: payload is encrypted with codec key 'test-b'/),
+      expect.stringMatching(/^codec POST \/decode 401 \d+ms$/),
+    ]);
+    const log = logged.join('\n');
+    for (const secret of ['solveig', underB[0].data.slice(0, 40), 'operator-token', 'not-the-token']) expect(log).not.toContain(secret);
+  });
+});
+
+describe('codec server from the environment', () => {
+  const tokenFile = (token: string) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'giftflow-codec-')), 'token');
+    writeFileSync(file, `${token}\n`);
+    return file;
+  };
+
+  it('refuses to start in production without a bearer token, listing every problem in one message', async () => {
+    const starting = startCodecServerFromEnv({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: DEV_KEY, GIFTFLOW_CODEC_SERVER_PORT: '0' }, () => undefined);
+    await expect(starting).rejects.toThrow(ConfigError);
+    const message = await starting.catch((error: Error) => error.message);
+    expect(message).toContain("  - GIFTFLOW_CODEC_KEYS: key 'dev-2026-01-01' is a development key");
+    expect(message).toContain('  - GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production');
+    expect(message).toContain('set GIFTFLOW_CODEC_AUTH_TOKEN or GIFTFLOW_CODEC_AUTH_TOKEN_FILE');
+  });
+
+  it('starts in production with the token from GIFTFLOW_CODEC_AUTH_TOKEN_FILE and requires it', async () => {
+    const server = await startCodecServerFromEnv(
+      { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_AUTH_TOKEN_FILE: tokenFile('token-from-file'), GIFTFLOW_CODEC_SERVER_PORT: '0' },
+      () => undefined,
+    );
+    try {
+      const decode = (authorization?: string) =>
+        request(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{"payloads":[]}' });
+      expect((await decode()).statusCode).toBe(401);
+      expect((await decode('Bearer token-from-file')).statusCode).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
 

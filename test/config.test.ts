@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
+import { ConfigError, loadCodecServerConfig, loadConfig, loadTemporalConfig } from '../config';
 
 describe('configuration', () => {
   it('defaults to the sandbox and every task queue', () => {
@@ -43,5 +43,104 @@ describe('configuration', () => {
     expect(cloud.namespace).toBe('acme.a1b2c');
     expect(cloud.connectionOptions.apiKey).toBe('key');
     expect(cloud.connectionOptions.tls).toBeTruthy();
+  });
+});
+
+describe('production configuration', () => {
+  const production = { GIFTFLOW_ENV: 'production' };
+  /** Values no sandbox uses, as a production deployment sets them. */
+  const productionCredentials = {
+    FLEXYBOX_TOKEN: 'fbx-prod-token',
+    SMARTGIFT_SECRET_KEY: 'sk_live_prod',
+    SMARTGIFT_CODE_SECRET: 'prod-code-secret',
+    PAYWAY_CLIENT_ID: 'giftflow-prod',
+    PAYWAY_CLIENT_SECRET: 'payway-prod-secret',
+    CPEXTENDER_TOKEN: 'cpx-prod-token',
+  };
+  /** The sandbox's public values, as .env.example lists them. */
+  const sandboxCredentials = {
+    FLEXYBOX_TOKEN: 'flexybox-dev-token',
+    SMARTGIFT_SECRET_KEY: 'sk_sandbox_dev',
+    SMARTGIFT_CODE_SECRET: 'smartgift-dev-code-secret',
+    PAYWAY_CLIENT_ID: 'giftflow-dev',
+    PAYWAY_CLIENT_SECRET: 'payway-dev-secret',
+    CPEXTENDER_TOKEN: 'cpextender-dev-token',
+  };
+  const credentialNames = Object.keys(productionCredentials);
+  const messageOf = (load: () => unknown): string => {
+    try {
+      load();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('refuses every defaulted sandbox credential in one message that names each variable and both ways to set it', () => {
+    const message = messageOf(() => loadConfig(production));
+    for (const name of credentialNames) {
+      expect(message).toContain(`  - ${name}: is the sandbox's development value, refused with GIFTFLOW_ENV=production; set ${name} or ${name}_FILE`);
+    }
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(credentialNames.length);
+  });
+
+  it.each(credentialNames)('refuses %s set explicitly, or by file, to the sandbox value', (name) => {
+    const devValue = sandboxCredentials[name as keyof typeof sandboxCredentials];
+    expect(messageOf(() => loadConfig({ ...production, ...productionCredentials, [name]: devValue }))).toMatch(new RegExp(`^  - ${name}: is the sandbox's development value`, 'm'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-config-'));
+    writeFileSync(path.join(dir, 'value'), `${devValue}\n`);
+    const others = Object.fromEntries(Object.entries(productionCredentials).filter(([other]) => other !== name));
+    const message = messageOf(() => loadConfig({ ...production, ...others, [`${name}_FILE`]: path.join(dir, 'value') }));
+    expect(message).toContain(`${name}: is the sandbox's development value`);
+    expect(message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(1);
+  });
+
+  it('runs with production credentials, from the environment or from files', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-config-'));
+    writeFileSync(path.join(dir, 'code-secret'), 'code-secret-from-file\n');
+    const { SMARTGIFT_CODE_SECRET: _, ...others } = productionCredentials;
+    const config = loadConfig({ ...production, ...others, SMARTGIFT_CODE_SECRET_FILE: path.join(dir, 'code-secret') });
+    expect(config.smartgift.codeSecret).toBe('code-secret-from-file');
+    expect(config.flexybox.token).toBe('fbx-prod-token');
+  });
+
+  it('lists unreadable files together with the other problems', () => {
+    const message = messageOf(() => loadConfig({ ...production, FLEXYBOX_TOKEN_FILE: '/nonexistent/token', GIFTFLOW_LOG_LEVEL: 'LOUD' }));
+    expect(message).toContain('FLEXYBOX_TOKEN_FILE: cannot read /nonexistent/token (ENOENT)');
+    expect(message).toContain('GIFTFLOW_LOG_LEVEL:');
+    expect(message).toContain('CPEXTENDER_TOKEN: is the sandbox');
+  });
+});
+
+describe('codec server configuration', () => {
+  it('defaults to the local Web UI, no token and a body limit sized for a history page', () => {
+    expect(loadCodecServerConfig({})).toEqual({
+      host: '127.0.0.1',
+      port: 4020,
+      allowedOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+      authToken: undefined,
+      bodyLimitBytes: 16 * 1024 * 1024,
+    });
+    expect(loadCodecServerConfig({ GIFTFLOW_CODEC_BODY_LIMIT_MB: '32', GIFTFLOW_CODEC_AUTH_TOKEN: '' })).toMatchObject({ bodyLimitBytes: 32 * 1024 * 1024, authToken: undefined });
+  });
+
+  it('names each invalid variable', () => {
+    const invalid = () => loadCodecServerConfig({ GIFTFLOW_CODEC_BODY_LIMIT_MB: 'lots', GIFTFLOW_CODEC_SERVER_PORT: '70000' });
+    expect(invalid).toThrow(ConfigError);
+    expect(invalid).toThrow('  - GIFTFLOW_CODEC_SERVER_PORT: must be a port number');
+    expect(invalid).toThrow('  - GIFTFLOW_CODEC_BODY_LIMIT_MB: must be a number of MiB');
+  });
+
+  it('requires a bearer token in production, from the environment or GIFTFLOW_CODEC_AUTH_TOKEN_FILE', () => {
+    expect(() => loadCodecServerConfig({ GIFTFLOW_ENV: 'production' })).toThrow(
+      'GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production (without it anyone who reaches the codec server can decrypt customer data); set GIFTFLOW_CODEC_AUTH_TOKEN or GIFTFLOW_CODEC_AUTH_TOKEN_FILE',
+    );
+    expect(() => loadCodecServerConfig({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_AUTH_TOKEN: '' })).toThrow('GIFTFLOW_CODEC_AUTH_TOKEN: required');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-config-'));
+    writeFileSync(path.join(dir, 'token'), 'codec-token-from-file\n');
+    expect(loadCodecServerConfig({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_AUTH_TOKEN_FILE: path.join(dir, 'token') }).authToken).toBe('codec-token-from-file');
+    const unreadable = () => loadCodecServerConfig({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_AUTH_TOKEN_FILE: path.join(dir, 'missing') });
+    expect(unreadable).toThrow(/GIFTFLOW_CODEC_AUTH_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/);
   });
 });

@@ -13,6 +13,13 @@ import { SMARTGIFT_REQUESTS_PER_MINUTE, SMARTGIFT_TASK_QUEUE } from '../contract
 const execFileAsync = promisify(execFile);
 
 /**
+ * The failure converter the workflow isolate uses (it cannot receive a converter instance, so the
+ * bundler compiles this module in): workflow failures then carry their message and stack trace
+ * as an encrypted payload, like the activities' and clients' (see security/failure-converter.ts).
+ */
+const FAILURE_CONVERTER_PATH = require.resolve('../security/failure-converter');
+
+/**
  * Options for one provider's task queue. maxTaskQueueActivitiesPerSecond is enforced by the
  * server across every worker of the queue, so the whole fleet stays under the provider's limit
  * (each Smart Gift activity makes one request).
@@ -29,7 +36,7 @@ const QUEUE_OPTIONS: Record<string, Partial<WorkerOptions>> = {
 export async function bundleGiftflowWorkflows(): Promise<WorkflowBundle> {
   const workerModule = require.resolve('@temporalio/worker');
   try {
-    const { stdout } = await execFileAsync(process.execPath, ['-e', BUNDLE_TO_STDOUT, workerModule, require.resolve('../workflows')], {
+    const { stdout } = await execFileAsync(process.execPath, ['-e', BUNDLE_TO_STDOUT, workerModule, require.resolve('../workflows'), FAILURE_CONVERTER_PATH], {
       maxBuffer: 256 * 1024 * 1024,
     });
     return { code: stdout };
@@ -40,14 +47,14 @@ export async function bundleGiftflowWorkflows(): Promise<WorkflowBundle> {
 
 // webpack's progress lines are noise in worker logs; real bundling errors still fail the process.
 const BUNDLE_TO_STDOUT = `
-  const [workerModule, workflowsPath] = process.argv.slice(1);
+  const [workerModule, workflowsPath, failureConverterPath] = process.argv.slice(1);
   const { bundleWorkflowCode } = require(workerModule);
   const noop = () => undefined;
   const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
   // Without the sources' text in the source map (stack traces still map to file and line):
   // every workflow thread holds the map, and the text is only sent with showStackTraceSources.
   const webpackConfigHook = (config) => ({ ...config, devtool: 'inline-nosources-source-map' });
-  bundleWorkflowCode({ workflowsPath, logger, webpackConfigHook }).then(
+  bundleWorkflowCode({ workflowsPath, failureConverterPath, logger, webpackConfigHook }).then(
     (bundle) => process.stdout.write(bundle.code),
     (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); },
   );
@@ -71,7 +78,8 @@ export async function createGiftflowWorkers(options: {
         taskQueue,
         workflowBundle,
         activities,
-        dataConverter: options.dataConverter,
+        // Activities encode failures the same way as the bundled workflow code, whatever the caller passed.
+        dataConverter: { ...options.dataConverter, failureConverterPath: FAILURE_CONVERTER_PATH },
         maxCachedWorkflows: options.config.maxCachedWorkflows,
         ...QUEUE_OPTIONS[taskQueue],
       }),

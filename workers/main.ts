@@ -6,14 +6,17 @@ import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@tempor
 import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
 import { closeHttpPools } from '../activities/http';
 import { createDataConverter } from '../security/codec-keys';
-import { redact } from '../security/redact';
+import { redactLogEntry } from '../security/redact';
 import { createGiftflowWorkers } from './giftflow-workers';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const temporal = loadTemporalConfig();
   const dataConverter = await createDataConverter();
-  Runtime.install({ logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(entry, config.secrets)) });
+  // Every entry the Runtime logger prints (SDK, activities, workflows through their sink, core)
+  // passes the redaction first: masked by field name, then by pattern (security/redact.ts).
+  // Inside the log function, so only entries at or above the level pay for it.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(redactLogEntry(entry, config.secrets))) });
   const connection = await NativeConnection.connect(temporal.connectionOptions);
   try {
     const workers = await createGiftflowWorkers({ connection, namespace: temporal.namespace, config, dataConverter });
@@ -30,14 +33,14 @@ async function main(): Promise<void> {
 }
 
 /**
- * One line per entry, so operators can grep worker logs; task tokens are opaque noise, and
- * whatever an SDK or provider message carries is passed through the redaction helper.
+ * One line per entry, so operators can grep worker logs; task tokens are opaque noise. The
+ * entry arrives redacted (see main), so this only formats.
  */
-function logOneLine({ level, message, meta, timestampNanos }: LogEntry, secrets: string[]): void {
+function logOneLine({ level, message, meta, timestampNanos }: LogEntry): void {
   const { taskToken: _, ...fields } = (meta ?? {}) as Record<string, unknown>;
   const time = new Date(Number(timestampNanos / 1_000_000n)).toISOString();
   const stream = level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout;
-  stream.write(redact(`${time} ${level} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`, secrets) + '\n');
+  stream.write(`${time} ${level} ${message}${Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}\n`);
 }
 
 main().catch((error: unknown) => {

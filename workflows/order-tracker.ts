@@ -137,7 +137,9 @@ export class OrderTracker<Ids extends object, Result> {
     this.status.lastError = `step '${this.status.step}' stopped${budgetSpent}: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
     this.parkedSteps.add(this.status.step);
     this.setState('needs-attention');
-    log.warn('order needs attention', { step: this.status.step, providerIds: this.status.providerIds });
+    // Names of the recorded IDs only: their values (a GiftCardId, an AuthCode) redeem money and
+    // are in the status query for operators; the worker's log (meta has workflowId) is not the place.
+    log.warn('order needs attention', { step: this.status.step, recordedIds: Object.keys(this.status.providerIds) });
     await condition(() => this.retryRequest !== undefined || this.root.consideredCancelled);
     if (!this.retryRequest) throw new CancelledFailure('cancelled while parked');
     log.info('order retried by an operator', { step: this.status.step, reason: this.retryRequest.reason ?? null });
@@ -166,7 +168,7 @@ export class OrderTracker<Ids extends object, Result> {
   needsReconciliation(what: string): void {
     this.status.lastError = what;
     this.setState('needs-reconciliation');
-    log.warn('order needs reconciliation', { step: this.status.step, providerIds: this.status.providerIds });
+    log.warn('order needs reconciliation', { step: this.status.step, recordedIds: Object.keys(this.status.providerIds) });
   }
 
   /**
@@ -215,7 +217,7 @@ export class OrderTracker<Ids extends object, Result> {
     }
     this.status.lastError = message;
     this.setState('cancelled');
-    log.info('order cancelled', { step: this.status.step, providerIds: this.status.providerIds });
+    log.info('order cancelled', { step: this.status.step, recordedIds: Object.keys(this.status.providerIds) });
     return new CancelledFailure(message);
   }
 
