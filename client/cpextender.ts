@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createArtifactStore, type ArtifactStore } from '../activities/artifact-store';
-import { loadConfig } from '../config';
+import { loadArtifactsDir } from '../config';
 import {
   cancelRedemptionUpdate,
   confirmRedemptionUpdate,
@@ -75,7 +75,7 @@ export class CpExtenderClient {
   }
 
   /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */
-  async getCertificate(workflowId: string, store: ArtifactStore = createArtifactStore(loadConfig())): Promise<{ bytes: Buffer; contentType: string; sha256: string }> {
+  async getCertificate(workflowId: string, store: ArtifactStore = createArtifactStore({ artifactsDir: loadArtifactsDir() })): Promise<{ bytes: Buffer; contentType: string; sha256: string }> {
     const status = await this.giftflow.temporal.workflow.getHandle(workflowId).query(statusQuery);
     const certificate = (status.result as CpExtenderIssueResult | null)?.certificate;
     if (!certificate) {

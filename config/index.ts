@@ -177,6 +177,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig
 }
 
 /**
+ * Only the artifact store's directory, for the operator's CLI (`giftflow certificate`): it
+ * holds no provider credentials, so production's refusal of their development values does
+ * not apply to it.
+ */
+export function loadArtifactsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const { values, problems } = withFileVariables(env, ['GIFTFLOW_ARTIFACTS_DIR']);
+  const parsed = envSchema.pick({ GIFTFLOW_ARTIFACTS_DIR: true }).safeParse(values);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (problems.length || !parsed.success) throw ConfigError.of(problems);
+  return parsed.data.GIFTFLOW_ARTIFACTS_DIR;
+}
+
+/**
  * Temporal connection settings by Temporal's own conventions (env vars and the optional
  * TOML profile file); defaults to the local dev server's address and the default namespace.
  */

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadCodecServerConfig, loadConfig, loadTemporalConfig } from '../config';
+import { ConfigError, loadArtifactsDir, loadCodecServerConfig, loadConfig, loadTemporalConfig } from '../config';
 
 describe('configuration', () => {
   it('defaults to the sandbox and every task queue', () => {
@@ -103,6 +103,11 @@ describe('production configuration', () => {
     const config = loadConfig({ ...production, ...others, SMARTGIFT_CODE_SECRET_FILE: path.join(dir, 'code-secret') });
     expect(config.smartgift.codeSecret).toBe('code-secret-from-file');
     expect(config.flexybox.token).toBe('fbx-prod-token');
+  });
+
+  it("lets the operator's certificate command read its directory without provider credentials", () => {
+    expect(loadArtifactsDir({ GIFTFLOW_ENV: 'production', GIFTFLOW_ARTIFACTS_DIR: '/srv/giftflow/artifacts' })).toBe('/srv/giftflow/artifacts');
+    expect(() => loadArtifactsDir({ GIFTFLOW_ARTIFACTS_DIR: '' })).toThrow('GIFTFLOW_ARTIFACTS_DIR: must not be empty');
   });
 
   it('lists unreadable files together with the other problems', () => {
