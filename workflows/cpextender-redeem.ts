@@ -248,17 +248,9 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
 
   try {
     tracker.enterPointOfNoReturn('authorize', `an amount held on card ${input.giftCardId} for SaleId ${saleId}`);
-    for (;;) {
-      try {
-        hold = await authorize();
-        break;
-      } catch (error) {
-        // Only CP Extender's refusal ends the redemption; Authorize that could not go through
-        // (our credentials refused, sends used up) waits for an operator's retry instead.
-        if (isCancellation(error) || !tracker.parksOn('authorize', error)) throw error;
-        await tracker.parkUntilRetried(error);
-      }
-    }
+    // Only CP Extender's refusal ends the redemption; Authorize that could not go through
+    // (our credentials refused, sends used up) waits for an operator's retry instead.
+    hold = await tracker.untilSettled('authorize', authorize);
     if (earlierResult) return tracker.complete(earlierResult);
     const held = hold;
     let outcome: RedemptionOutcome = 'confirmed';

@@ -78,10 +78,6 @@ export class OrderTracker<Ids extends object, Result> {
     );
   }
 
-  get pastPointOfNoReturn(): boolean {
-    return this.status.pointOfNoReturn !== undefined;
-  }
-
   get providerIds(): Partial<Ids> {
     return this.status.providerIds;
   }
@@ -111,17 +107,32 @@ export class OrderTracker<Ids extends object, Result> {
    * every failure to the caller (a step whose workflow decides itself, as Payway's create).
    */
   async step<T extends { attempt: number }>(name: string, run: () => Promise<T>, options: { park?: boolean } = {}): Promise<T> {
-    for (;;) {
+    const attempt = async (): Promise<T> => {
       this.status.step = name;
       try {
         const outcome = await run();
         this.status.attempts[name] = outcome.attempt;
         return outcome;
       } catch (error) {
-        if (isCancellation(error)) throw error;
-        this.status.lastError = describeFailure(error);
-        if (options.park === false || !this.parksOn(name, error)) throw error;
-        await this.parkUntilRetried(error);
+        if (!isCancellation(error)) this.status.lastError = describeFailure(error);
+        throw error;
+      }
+    };
+    return options.park === false ? attempt() : this.untilSettled(name, attempt);
+  }
+
+  /**
+   * Runs `run` (one step, or a workflow's own loop around one) until it succeeds or fails in
+   * a way that ends the order; a failure that parks (see {@link parksOn}) waits for `retry`,
+   * then runs it again.
+   */
+  async untilSettled<T>(step: string, run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        if (isCancellation(error) || !this.parksOn(step, error)) throw error;
+        await this.parkUntilRetried(step, error);
       }
     }
   }
@@ -130,12 +141,12 @@ export class OrderTracker<Ids extends object, Result> {
    * Parks the order in `needs-attention` until an operator's `retry` (or a cancellation, which
    * ends the order as cancelled and says what may exist at the provider). Costs nothing while it waits.
    */
-  async parkUntilRetried(error: unknown): Promise<void> {
+  private async parkUntilRetried(step: string, error: unknown): Promise<void> {
     const { workflowId } = workflowInfo();
     const exists = this.status.pointOfNoReturn ? ` What may exist at the provider: ${this.status.pointOfNoReturn.mayExist}.` : '';
     const budgetSpent = error instanceof ActivityFailure && error.retryState === 'TIMEOUT' ? ' after its retry budget ran out' : '';
     this.status.lastError = `step '${this.status.step}' stopped${budgetSpent}: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
-    this.parkedSteps.add(this.status.step);
+    this.parkedSteps.add(step);
     this.setState('needs-attention');
     // Names of the recorded IDs only: their values (a GiftCardId, an AuthCode) redeem money and
     // are in the status query for operators; the worker's log (meta has workflowId) is not the place.
@@ -152,11 +163,11 @@ export class OrderTracker<Ids extends object, Result> {
    * (a token rotation must not fail orders); past the point of no return everything does,
    * except a definitive refusal of the point-of-no-return step itself.
    */
-  parksOn(step: string, error: unknown): boolean {
+  private parksOn(step: string, error: unknown): boolean {
     const type = failureType(error);
     const parks =
       type === FAILURE_TYPES.credentialsRefused ||
-      (this.pastPointOfNoReturn && !(step === this.status.pointOfNoReturn!.step && type === FAILURE_TYPES.rejected && !this.parkedSteps.has(step)));
+      (this.status.pointOfNoReturn !== undefined && !(step === this.status.pointOfNoReturn.step && type === FAILURE_TYPES.rejected && !this.parkedSteps.has(step)));
     // Orders that ran before parking existed failed here; their histories must replay as they ran.
     return parks && patched(PARKS_FOR_OPERATOR);
   }

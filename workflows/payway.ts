@@ -76,16 +76,9 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
   try {
     tracker.enterPointOfNoReturn('createGiftOrder', `a Payway gift order with merchant_reference ${merchantReference}`);
     for (;;) {
-      let outcome: Awaited<ReturnType<typeof sendCreate>>;
-      try {
-        outcome = await sendCreate();
-      } catch (error) {
-        // Only Payway's own refusal ends the order; a create that could not be sent for long
-        // (Payway down, our credentials refused) waits for an operator's retry instead.
-        if (isCancellation(error) || !tracker.parksOn('createGiftOrder', error)) throw error;
-        await tracker.parkUntilRetried(error);
-        continue;
-      }
+      // Only Payway's own refusal ends the order; a create that could not be sent for long
+      // (Payway down, our credentials refused) waits for an operator's retry instead.
+      const outcome = await tracker.untilSettled('createGiftOrder', sendCreate);
       if ('orderId' in outcome) return complete(outcome, false);
       tracker.needsReconciliation(
         `${outcome.unknown}. Look for a Payway order with merchant_reference ${merchantReference}, then answer: ` +
