@@ -4,6 +4,7 @@
  * Shared by client, workflows and activities, so it must stay free of Node APIs.
  */
 import { z } from 'zod';
+import { NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
 
 export * from './cpextender-workflow';
@@ -13,25 +14,36 @@ export const CPEXTENDER_ISSUE_WORKFLOW_TYPE = 'cpExtenderIssueGiftCard';
 export const CPEXTENDER_REDEEM_WORKFLOW_TYPE = 'cpExtenderRedeem';
 export const CPEXTENDER_POOL_WORKFLOW_TYPE = 'cpExtenderReservePool';
 
-const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
+// CP Extender documents no sizes: IDs, codes and references get the ID cap, the agency (a
+// company or campaign name) the name cap; amounts and points the sanity caps of input-text.ts.
+const id = (field: string) => text(field, { max: TEXT_CAPS.id });
 const money = (what: string) =>
-  z.number({ error: `${what} is required` }).positive(`${what} must be greater than 0`).multipleOf(0.01, `${what} must have at most 2 decimals`);
-const points = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be greater than 0`);
+  z
+    .number({ error: `${what} is required` })
+    .positive(`${what} must be greater than 0`)
+    .max(NUMBER_CAPS.amount, `${what} must be at most ${NUMBER_CAPS.amount}`)
+    .multipleOf(0.01, `${what} must have at most 2 decimals`);
+const points = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be greater than 0`)
+    .max(NUMBER_CAPS.points, `${what} must be at most ${NUMBER_CAPS.points}`);
 
 /** What a backend sends to issue one CP Extender gift card. */
 export const cpExtenderIssueInputSchema = z
   .object({
-    customerNumber: text('customerNumber'),
-    giftCardCode: text('giftCardCode'),
+    customerNumber: id('customerNumber'),
+    giftCardCode: id('giftCardCode'),
     giftCardValue: money('giftCardValue'),
     /** The sale that paid for the card; derived from the workflow ID when absent (and no pointsToRedeem). */
-    saleId: text('saleId').optional(),
+    saleId: id('saleId').optional(),
     /** Loyalty points paying for the card instead of a sale. */
     pointsToRedeem: points('pointsToRedeem').optional(),
-    agency: text('agency'),
-    requestName: text('requestName').optional(),
+    agency: text('agency', { max: TEXT_CAPS.name }),
+    requestName: id('requestName').optional(),
     /** A GiftCardId reserved earlier (e.g. from a pool); otherwise one is reserved for this order. */
-    giftCardId: text('giftCardId').optional(),
+    giftCardId: id('giftCardId').optional(),
   })
   .strict()
   .refine((input) => input.saleId === undefined || input.pointsToRedeem === undefined, {
@@ -70,11 +82,11 @@ export type CpExtenderIssueStatus = OrderStatus<CpExtenderIssueIds, CpExtenderIs
 /** A two-phase redemption: authorize, hold, then confirm or cancel. */
 export const cpExtenderRedeemInputSchema = z
   .object({
-    giftCardId: text('giftCardId'),
+    giftCardId: id('giftCardId'),
     amount: money('amount').optional(),
     points: points('points').optional(),
     /** The point of sale's sale; derived from the workflow ID when absent. Must be unique per redemption. */
-    saleId: text('saleId').optional(),
+    saleId: id('saleId').optional(),
     /** Confirm as soon as the amount is held (a one-shot redemption). */
     autoConfirm: z.boolean({ error: 'autoConfirm must be true or false' }).default(false),
     /** How long the hold waits for `confirm` or `cancel` before it is cancelled. */
@@ -130,9 +142,9 @@ export const cpExtenderPoolInputSchema = z
       .int('count must be a whole number')
       .min(1, 'count must be at least 1')
       .max(10_000, 'count must be at most 10000 (start several pools for more)'),
-    agency: text('agency'),
+    agency: text('agency', { max: TEXT_CAPS.name }),
     /** The batch reference; the workflow ID when absent. */
-    requestName: text('requestName').optional(),
+    requestName: id('requestName').optional(),
   })
   .strict();
 

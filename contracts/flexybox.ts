@@ -3,6 +3,7 @@
  * the task queue, and the IDs the workflow derives. Shared by client, workflow and activities.
  */
 import { z } from 'zod';
+import { currency, email, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './flexybox-workflow';
@@ -10,29 +11,36 @@ export * from './flexybox-workflow';
 export const FLEXYBOX_TASK_QUEUE = TASK_QUEUES.flexybox;
 export const FLEXYBOX_WORKFLOW_TYPE = 'flexyboxGiftCertificateOrder';
 
-const text = (what: string) => z.string({ error: `${what} is required` }).trim().min(1, `${what} must not be empty`);
-
 /** The customer who receives the receipt with the gift certificates (Flexybox CRM). */
 export const flexyboxCustomerSchema = z
   .object({
-    fullName: text('fullName'),
-    email: z.email({ error: 'email must be an e-mail address' }),
-    phoneNumber: z.string().optional(),
-    streetAddress: z.string().optional(),
-    postalCode: z.string().optional(),
-    postalDistrict: z.string().optional(),
+    fullName: text('fullName', { max: TEXT_CAPS.name }),
+    email: email('email'),
+    // Passed through untrimmed as before; bounded like the rest (Flexybox documents no sizes).
+    phoneNumber: rawText('phoneNumber', { max: TEXT_CAPS.phone }).optional(),
+    streetAddress: rawText('streetAddress', { max: TEXT_CAPS.name }).optional(),
+    postalCode: rawText('postalCode', { max: TEXT_CAPS.postcode }).optional(),
+    postalDistrict: rawText('postalDistrict', { max: TEXT_CAPS.name }).optional(),
     countryCode: z.string().regex(/^[A-Z]{2}$/, 'countryCode must be two capital letters (ISO 3166-1 alpha-2)').default('DK'),
     birthDate: z.iso.date({ error: 'birthDate must be a date YYYY-MM-DD' }).optional(),
-    gender: z.string().optional(),
+    gender: rawText('gender', { max: TEXT_CAPS.id }).optional(),
   })
   .strict();
 
 /** One line of the sales order: a certificate type (ID or exact name), how many, at what price. */
 export const flexyboxCertificateLineSchema = z
   .object({
-    type: text('type (a gift-certificate type ID or name)'),
-    quantity: z.number().int('quantity must be a whole number').min(1, 'quantity must be at least 1').default(1),
-    price: z.number({ error: 'price is required' }).positive('price must be greater than 0'),
+    type: text('type (a gift-certificate type ID or name)', { max: TEXT_CAPS.name }),
+    quantity: z
+      .number()
+      .int('quantity must be a whole number')
+      .min(1, 'quantity must be at least 1')
+      .max(NUMBER_CAPS.quantity, `quantity must be at most ${NUMBER_CAPS.quantity} (split larger orders)`)
+      .default(1),
+    price: z
+      .number({ error: 'price is required' })
+      .positive('price must be greater than 0')
+      .max(NUMBER_CAPS.amount, `price must be at most ${NUMBER_CAPS.amount}`),
   })
   .strict();
 
@@ -40,12 +48,15 @@ export const flexyboxCertificateLineSchema = z
 export const flexyboxOrderInputSchema = z
   .object({
     customer: flexyboxCustomerSchema,
-    departmentId: text('departmentId'),
-    certificates: z.array(flexyboxCertificateLineSchema).min(1, 'certificates must hold at least one line'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as DKK').default('DKK'),
-    debitMethod: z.string().min(1).default('OnlinePayment'),
+    departmentId: text('departmentId', { max: TEXT_CAPS.id }),
+    certificates: z
+      .array(flexyboxCertificateLineSchema)
+      .min(1, 'certificates must hold at least one line')
+      .max(NUMBER_CAPS.lines, `certificates must hold at most ${NUMBER_CAPS.lines} lines`),
+    currency: currency('currency').default('DKK'),
+    debitMethod: rawText('debitMethod', { max: TEXT_CAPS.id }).min(1, 'debitMethod must not be empty').default('OnlinePayment'),
     /** Card scheme or method recorded on the external payment, e.g. Mastercard. */
-    paymentType: z.string().min(1).default('Mastercard'),
+    paymentType: rawText('paymentType', { max: TEXT_CAPS.id }).min(1, 'paymentType must not be empty').default('Mastercard'),
   })
   .strict();
 

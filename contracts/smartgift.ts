@@ -3,6 +3,7 @@
  * snake_case shape, the result it gets back, the task queue and the IDs the workflow derives.
  */
 import { z } from 'zod';
+import { email, EMAIL_MAX, isEmail, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './smartgift-workflow';
@@ -22,32 +23,50 @@ export const SMARTGIFT_DELIVERY_METHODS = { online: 1, offline: 2 } as const;
 /** Voucher codes: letters and digits only (the contract rejects anything else). */
 export const VOUCHER_CODE = /^[A-Za-z0-9]+$/;
 
-const optionalText = z.string().nullish();
+/**
+ * Optional text, passed to Smart Gift as given (untrimmed, empty allowed) as before; bounded by
+ * input-text.ts's caps since Smart Gift documents none. `to`, `from` and `message` are printed
+ * on the voucher, so invisible characters would print as gaps or boxes.
+ */
+const optionalText = (field: string, max: number, multiline = false) => rawText(field, { max, multiline }).nullish();
 
 /** One voucher: a monetary one needs a price; an experience one is priced by Smart Gift from `persons`. */
 export const smartGiftItemSchema = z
   .object({
     id: z.number({ error: 'id is required (a Smart Gift voucher ID)' }).int('id must be a whole number').positive('id must be positive'),
-    price: z.number({ error: 'price must be a number' }).positive('price must be greater than 0').nullish(),
-    to: optionalText,
-    from: optionalText,
-    message: optionalText,
-    code: z.string({ error: 'code must be a string' }).regex(VOUCHER_CODE, 'code must contain only letters and digits').nullish(),
-    persons: z.number({ error: 'persons must be a number' }).int('persons must be a whole number').min(1, 'persons must be at least 1').nullish(),
+    price: z
+      .number({ error: 'price must be a number' })
+      .positive('price must be greater than 0')
+      .max(NUMBER_CAPS.amount, `price must be at most ${NUMBER_CAPS.amount}`)
+      .nullish(),
+    to: optionalText('to', TEXT_CAPS.name),
+    from: optionalText('from', TEXT_CAPS.name),
+    message: optionalText('message', TEXT_CAPS.message, true),
+    code: z
+      .string({ error: 'code must be a string' })
+      .regex(VOUCHER_CODE, 'code must contain only letters and digits')
+      .max(TEXT_CAPS.id, `code must be at most ${TEXT_CAPS.id} characters`)
+      .nullish(),
+    persons: z
+      .number({ error: 'persons must be a number' })
+      .int('persons must be a whole number')
+      .min(1, 'persons must be at least 1')
+      .max(NUMBER_CAPS.persons, `persons must be at most ${NUMBER_CAPS.persons}`)
+      .nullish(),
   })
   .strict();
 
 /** The customer placing the order; only the e-mail is required. */
 export const smartGiftCustomerSchema = z
   .object({
-    first_name: optionalText,
-    last_name: optionalText,
-    email: z.email({ error: 'email must be an e-mail address' }),
-    address1: optionalText,
-    address2: optionalText,
-    postcode: optionalText,
-    town: optionalText,
-    county: optionalText,
+    first_name: optionalText('first_name', TEXT_CAPS.name),
+    last_name: optionalText('last_name', TEXT_CAPS.name),
+    email: email('email'),
+    address1: optionalText('address1', TEXT_CAPS.name),
+    address2: optionalText('address2', TEXT_CAPS.name),
+    postcode: optionalText('postcode', TEXT_CAPS.postcode),
+    town: optionalText('town', TEXT_CAPS.name),
+    county: optionalText('county', TEXT_CAPS.name),
   })
   .strict();
 
@@ -59,14 +78,14 @@ export const smartGiftDeliverySchema = z
     method: z.union([z.literal(SMARTGIFT_DELIVERY_METHODS.online), z.literal(SMARTGIFT_DELIVERY_METHODS.offline)], {
       error: `method must be ${SMARTGIFT_DELIVERY_METHODS.online} (online) or ${SMARTGIFT_DELIVERY_METHODS.offline} (offline)`,
     }),
-    email: optionalText,
-    address1: optionalText,
-    address2: optionalText,
-    postcode: optionalText,
-    town: optionalText,
-    county: optionalText,
-    first_name: optionalText,
-    last_name: optionalText,
+    email: optionalText('email', EMAIL_MAX),
+    address1: optionalText('address1', TEXT_CAPS.name),
+    address2: optionalText('address2', TEXT_CAPS.name),
+    postcode: optionalText('postcode', TEXT_CAPS.postcode),
+    town: optionalText('town', TEXT_CAPS.name),
+    county: optionalText('county', TEXT_CAPS.name),
+    first_name: optionalText('first_name', TEXT_CAPS.name),
+    last_name: optionalText('last_name', TEXT_CAPS.name),
     // Smart Gift sends at once on a past or unreadable date; refusing an unreadable one here
     // keeps a typo from turning a scheduled gift into an immediate one.
     date: z.iso.date({ error: 'date must be a date YYYY-MM-DD (omit it to deliver now)' }).nullish(),
@@ -75,7 +94,7 @@ export const smartGiftDeliverySchema = z
   .superRefine((delivery, ctx) => {
     if (delivery.method === SMARTGIFT_DELIVERY_METHODS.online) {
       if (!filled(delivery.email)) ctx.addIssue({ code: 'custom', path: ['email'], message: 'email is required for online delivery (method 1)' });
-      else if (!z.email().safeParse(delivery.email).success) ctx.addIssue({ code: 'custom', path: ['email'], message: 'email must be an e-mail address' });
+      else if (!isEmail(delivery.email as string)) ctx.addIssue({ code: 'custom', path: ['email'], message: 'email must be an e-mail address' });
     }
     if (delivery.method === SMARTGIFT_DELIVERY_METHODS.offline) {
       for (const field of ['address1', 'postcode'] as const) {
@@ -87,12 +106,15 @@ export const smartGiftDeliverySchema = z
 /** What a backend sends to place a Smart Gift voucher order (the documented /pos-sale body). */
 export const smartGiftOrderInputSchema = z
   .object({
-    items: z.array(smartGiftItemSchema, { error: 'items must be a list of vouchers' }).min(1, 'items must hold at least one voucher'),
+    items: z
+      .array(smartGiftItemSchema, { error: 'items must be a list of vouchers' })
+      .min(1, 'items must hold at least one voucher')
+      .max(NUMBER_CAPS.lines, `items must hold at most ${NUMBER_CAPS.lines} vouchers`),
     customer: smartGiftCustomerSchema,
     delivery: smartGiftDeliverySchema,
     payment_method: z.number({ error: 'payment_method is required (a Smart Gift payment method ID)' }).int('payment_method must be a whole number').positive('payment_method must be positive'),
     /** Optional; when omitted the workflow derives one from its ID. */
-    order_id: z.string({ error: 'order_id must be a string' }).trim().min(1, 'order_id must not be empty').max(64, 'order_id must be at most 64 characters').nullish(),
+    order_id: text('order_id', { max: 64 }).nullish(),
   })
   .strict()
   .superRefine((order, ctx) => {
