@@ -4,7 +4,7 @@
  * Shared by client, workflows and activities, so it must stay free of Node APIs.
  */
 import { z } from 'zod';
-import { NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
+import { money, NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
 
 export * from './cpextender-workflow';
@@ -17,12 +17,6 @@ export const CPEXTENDER_POOL_WORKFLOW_TYPE = 'cpExtenderReservePool';
 // CP Extender documents no sizes: IDs, codes and references get the ID cap, the agency (a
 // company or campaign name) the name cap; amounts and points the sanity caps of input-text.ts.
 const id = (field: string) => text(field, { max: TEXT_CAPS.id });
-const money = (what: string) =>
-  z
-    .number({ error: `${what} is required` })
-    .positive(`${what} must be greater than 0`)
-    .max(NUMBER_CAPS.amount, `${what} must be at most ${NUMBER_CAPS.amount}`)
-    .multipleOf(0.01, `${what} must have at most 2 decimals`);
 const points = (what: string) =>
   z
     .number({ error: `${what} must be a number` })

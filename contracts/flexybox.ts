@@ -3,7 +3,7 @@
  * the task queue, and the IDs the workflow derives. Shared by client, workflow and activities.
  */
 import { z } from 'zod';
-import { currency, email, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import { currency, email, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './flexybox-workflow';
@@ -37,10 +37,7 @@ export const flexyboxCertificateLineSchema = z
       .min(1, 'quantity must be at least 1')
       .max(NUMBER_CAPS.quantity, `quantity must be at most ${NUMBER_CAPS.quantity} (split larger orders)`)
       .default(1),
-    price: z
-      .number({ error: 'price is required' })
-      .positive('price must be greater than 0')
-      .max(NUMBER_CAPS.amount, `price must be at most ${NUMBER_CAPS.amount}`),
+    price: money('price'),
   })
   .strict();
 

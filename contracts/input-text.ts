@@ -151,3 +151,16 @@ export const NUMBER_CAPS = {
   /** People on one experience voucher. */
   persons: 1_000,
 } as const;
+
+/**
+ * An amount in the currency's major unit with at most two decimals, checked on the number's
+ * shortest decimal form: zod's multipleOf(0.01) works in binary floating point and accepts
+ * 0.30000000000000004, which no provider can book. Positive, and capped like every amount.
+ */
+export function money(field: string) {
+  return z
+    .number({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number`) })
+    .positive(`${field} must be greater than 0`)
+    .max(NUMBER_CAPS.amount, `${field} must be at most ${NUMBER_CAPS.amount}`)
+    .refine((value) => /^-?\d+(\.\d{1,2})?$/.test(String(value)), `${field} must have at most 2 decimals`);
+}

@@ -3,7 +3,7 @@
  * snake_case shape, the result it gets back, the task queue and the IDs the workflow derives.
  */
 import { z } from 'zod';
-import { email, EMAIL_MAX, isEmail, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import { email, EMAIL_MAX, isEmail, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './smartgift-workflow';
@@ -34,11 +34,7 @@ const optionalText = (field: string, max: number, multiline = false) => rawText(
 export const smartGiftItemSchema = z
   .object({
     id: z.number({ error: 'id is required (a Smart Gift voucher ID)' }).int('id must be a whole number').positive('id must be positive'),
-    price: z
-      .number({ error: 'price must be a number' })
-      .positive('price must be greater than 0')
-      .max(NUMBER_CAPS.amount, `price must be at most ${NUMBER_CAPS.amount}`)
-      .nullish(),
+    price: money('price').nullish(),
     to: optionalText('to', TEXT_CAPS.name),
     from: optionalText('from', TEXT_CAPS.name),
     message: optionalText('message', TEXT_CAPS.message, true),

@@ -7,7 +7,7 @@
 import { GiftOrderInputError } from '../client';
 import { cpExtenderIssueInputSchema, cpExtenderPoolInputSchema, cpExtenderRedeemInputSchema } from '../contracts/cpextender';
 import { flexyboxOrderInputSchema } from '../contracts/flexybox';
-import { currency, email, ISO_4217_CURRENCIES, rawText, text } from '../contracts/input-text';
+import { currency, email, ISO_4217_CURRENCIES, money, rawText, text } from '../contracts/input-text';
 import { paywayOrderInputSchema } from '../contracts/payway';
 import { smartGiftOrderInputSchema } from '../contracts/smartgift';
 import { cpExtenderIssue } from './support/cpextender';
@@ -103,6 +103,21 @@ describe('email(field)', () => {
     const order = { ...documentedShortBody(), customer: { email: '用户@例子.广告' }, delivery: { method: 1, email: 'jørgen@exämple.dk' } };
     expect(smartGiftOrderInputSchema.safeParse(order).success).toBe(true);
     expect(issuesOf(smartGiftOrderInputSchema, { ...order, delivery: { method: 1, email: 'a@' } })).toEqual([['delivery.email', 'email must be an e-mail address']]);
+  });
+});
+
+describe('money(field)', () => {
+  it.each([[19.99], [250], [0.3], [1_000_000]])('accepts %p', (value) => {
+    expect(money('price').safeParse(value).success).toBe(true);
+  });
+  it.each([
+    [0.1 + 0.2, 'price must have at most 2 decimals'],
+    [0.001, 'price must have at most 2 decimals'],
+    [1e-7, 'price must have at most 2 decimals'],
+    [0, 'price must be greater than 0'],
+    ['10', 'price must be a number'],
+  ])('refuses %p, naming the field', (value, message) => {
+    expect(issuesOf(money('price'), value)).toContainEqual(['', message]);
   });
 });
 
