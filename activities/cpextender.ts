@@ -9,7 +9,7 @@ import type { GiftflowConfig } from '../config';
 import { CPEXTENDER_REASONS, type StoredCertificate } from '../contracts/cpextender';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { createArtifactStore, type ArtifactStore } from './artifact-store';
-import { earlierRuns } from './earlier-runs';
+import { earlierRuns, placedByEarlierRun } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
 
 const reserveResponse = z.looseObject({ GiftCards: z.array(z.string()) });
@@ -59,10 +59,34 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
     secrets: () => [config.cpextender.token],
   });
 
+  /** Reads a card's status, balances and history. */
+  async function checkBalance(args: { step: string; giftCardId: string }): Promise<{ card: CpExtenderCard; attempt: number }> {
+    const { GiftCard: card } = await cpextender.call({
+      step: args.step,
+      method: 'GET',
+      baseUrl,
+      path: '/Giftcard/{id}/BalanceCheck',
+      params: { id: args.giftCardId },
+      response: balanceResponse,
+      idempotent: true,
+    });
+    return {
+      card: {
+        id: card.Id,
+        status: card.Status,
+        balance: card.Balance,
+        openAuthorizations: card.OpenAuthorizations,
+        availableBalance: card.AvailableBalance,
+        history: card.History.map((entry) => ({ activity: entry.Activity, date: entry.Date, amount: entry.Amount, document: entry.Document })),
+      },
+      attempt: currentAttempt(),
+    };
+  }
+
   /** True when BalanceCheck finds the card, false when CP Extender answers that it has no such ID. */
   async function cardExists(giftCardId: string): Promise<boolean> {
     try {
-      await cpextender.call({ step: 'createGiftCard', method: 'GET', baseUrl, path: '/Giftcard/{id}/BalanceCheck', params: { id: giftCardId }, response: balanceResponse, idempotent: true });
+      await checkBalance({ step: 'createGiftCard', giftCardId });
       return true;
     } catch (error) {
       if (error instanceof ApplicationFailure && error.type === FAILURE_TYPES.rejected) return false;
@@ -159,28 +183,7 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
     },
 
     /** Reads a card's status, balances and history. */
-    async checkCpExtenderBalance(args: { step: string; giftCardId: string }): Promise<{ card: CpExtenderCard; attempt: number }> {
-      const { GiftCard: card } = await cpextender.call({
-        step: args.step,
-        method: 'GET',
-        baseUrl,
-        path: '/Giftcard/{id}/BalanceCheck',
-        params: { id: args.giftCardId },
-        response: balanceResponse,
-        idempotent: true,
-      });
-      return {
-        card: {
-          id: card.Id,
-          status: card.Status,
-          balance: card.Balance,
-          openAuthorizations: card.OpenAuthorizations,
-          availableBalance: card.AvailableBalance,
-          history: card.History.map((entry) => ({ activity: entry.Activity, date: entry.Date, amount: entry.Amount, document: entry.Document })),
-        },
-        attempt: currentAttempt(),
-      };
-    },
+    checkCpExtenderBalance: checkBalance,
 
     /** Fetches the card's certificate (JPEG) and stores it; returns the reference, never the bytes. */
     async storeCpExtenderCertificate(args: { giftCardId: string }): Promise<{ certificate: StoredCertificate; attempt: number }> {
@@ -266,28 +269,22 @@ type AuthorizeOutcome = {
   earlierResult?: unknown;
 };
 
-/** Authorize sends that provably placed no hold. */
-const NOT_HELD = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
-
 /**
- * The hold an earlier run of this redemption placed (before a reset or re-run): its completed
- * result, or the AuthCode of a send that answered: these stand even after an operator's
- * `reconcile`. A send of unknown outcome throws AmbiguousOutcome, so the workflow looks for it
- * in BalanceCheck History before anything is sent, unless it is settled already.
+ * The hold an earlier run of this redemption placed: its completed result (the redemption is
+ * over), or the AuthCode of an Authorize that answered. One of unknown outcome throws
+ * AmbiguousOutcome, so the workflow looks for it in BalanceCheck History before anything is
+ * sent, unless it is settled already.
  */
 async function heldByEarlierRun(unknownSettled: boolean): Promise<AuthorizeOutcome | undefined> {
-  const { sends, completedResult } = await earlierRuns('authorizeCpExtender');
-  const done = completedResult as { authCode?: string; authorizedAmount?: number } | undefined;
-  if (done?.authCode) return { authCode: done.authCode, requestId: '', authorizedAmount: done.authorizedAmount ?? 0, attempt: currentAttempt(), earlierResult: completedResult };
-  const held = sends.find((send) => send.outcome === 'completed')?.result as AuthorizeOutcome | undefined;
-  if (held) return { ...held, attempt: currentAttempt() };
-  const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_HELD.has(send.failureType ?? ''));
-  if (!unknown || unknownSettled) return undefined;
-  throw ApplicationFailure.create({
-    type: FAILURE_TYPES.ambiguous,
-    message: `cpextender step 'authorize': an earlier run of this redemption (${unknown.runId}) sent Authorize and never saw its answer; it may hold an amount`,
-    nonRetryable: true,
+  const earlier = await placedByEarlierRun('authorizeCpExtender', {
+    unknownSettled,
+    unknownSend: (send) =>
+      `cpextender step 'authorize': an earlier run of this redemption (${send.runId}) sent Authorize and never saw its answer; it may hold an amount`,
   });
+  if (!earlier) return undefined;
+  if ('sendResult' in earlier) return { ...(earlier.sendResult as AuthorizeOutcome), attempt: currentAttempt() };
+  const done = earlier.runResult as { authCode: string; authorizedAmount: number };
+  return { authCode: done.authCode, requestId: '', authorizedAmount: done.authorizedAmount, attempt: currentAttempt(), earlierResult: earlier.runResult };
 }
 
 export type CpExtenderActivities = ReturnType<typeof createCpExtenderActivities>;

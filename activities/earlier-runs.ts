@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { FAILURE_TYPES } from '../contracts/shared';
 
 /** One earlier send of an activity: its input and how it ended, as far as that run saw it. */
 export interface EarlierSend {
@@ -62,6 +63,30 @@ export async function earlierRuns(activityType: string): Promise<EarlierRuns> {
     await readRun(client, workflowId, other, activityType, found);
   }
   return found;
+}
+
+/** Failure types of a send that provably placed nothing at the provider. */
+const PLACED_NOTHING = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
+
+/**
+ * What an earlier run of this order placed with `activityType`, for a call the provider
+ * cannot deduplicate: the result of a run that completed (`runResult`), or of a send that
+ * answered (`sendResult`); these stand even after an operator's `reconcile`. A send that may
+ * have landed without an answer throws AmbiguousOutcome with `unknownSend`'s message, so the
+ * workflow finds out (or parks) before sending a second one, unless `unknownSettled` says an
+ * operator or a provider look-up has already settled it. Undefined: nothing may have landed.
+ */
+export async function placedByEarlierRun(
+  activityType: string,
+  options: { unknownSettled: boolean; unknownSend: (send: EarlierSend) => string },
+): Promise<{ runResult: unknown } | { sendResult: unknown } | undefined> {
+  const { sends, completedResult } = await earlierRuns(activityType);
+  if (completedResult !== undefined) return { runResult: completedResult };
+  const answered = sends.find((send) => send.outcome === 'completed');
+  if (answered) return { sendResult: answered.result };
+  const unknown = sends.find((send) => send.outcome === 'unknown' || !PLACED_NOTHING.has(send.failureType ?? ''));
+  if (!unknown || options.unknownSettled) return undefined;
+  throw ApplicationFailure.create({ type: FAILURE_TYPES.ambiguous, message: options.unknownSend(unknown), nonRetryable: true });
 }
 
 async function readRun(client: Client, workflowId: string, runId: string, activityType: string, found: EarlierRuns): Promise<void> {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, type PaywayOrder } from '../contracts/payway';
 import { FAILURE_TYPES } from '../contracts/shared';
-import { earlierRuns } from './earlier-runs';
+import { placedByEarlierRun } from './earlier-runs';
 import { ProviderClient } from './http';
 import { TokenCache } from './token-cache';
 
@@ -75,7 +75,7 @@ export function createPaywayActivities(config: GiftflowConfig) {
      * and one whose send has no known outcome stops the send, unless an operator settled it.
      */
     async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string; earlierRunsSettled?: boolean }): Promise<PaywayCreated> {
-      const earlier = await placedByEarlierRun(args.earlierRunsSettled ?? false);
+      const earlier = await placedByEarlierPaywayRun(args.earlierRunsSettled ?? false);
       if (earlier) return earlier;
       try {
         const created = await payway.call({
@@ -95,32 +95,23 @@ export function createPaywayActivities(config: GiftflowConfig) {
   };
 }
 
-type PaywayCreated = { id: string | null; orderId: string; paymentId: string | null; fromEarlierRun?: true };
-
-/** Sends that provably did not create an order at Payway. */
-const NOT_LANDED = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
+type PaywayCreated = { id: string | null; orderId: string; paymentId: string | null };
 
 /**
- * The order an earlier run of this workflow ID placed (its result, or a send that completed),
- * or undefined when none sent anything that may have landed. These stand even after an
- * operator's `reconcile`. A send of unknown outcome throws AmbiguousOutcome, unless an operator
- * settled it: the workflow parks it for reconciliation rather than sending a second one.
+ * The order an earlier run of this workflow ID placed (the run's result, or a create that
+ * answered); a create of unknown outcome throws AmbiguousOutcome unless an operator settled it.
  */
-async function placedByEarlierRun(unknownSettled: boolean): Promise<PaywayCreated | undefined> {
-  const { sends, completedResult } = await earlierRuns('createPaywayGiftOrder');
-  const result = completedResult as { id?: string | null; orderId?: string; paymentId?: string | null } | undefined;
-  if (result?.orderId) return { id: result.id ?? null, orderId: result.orderId, paymentId: result.paymentId ?? null, fromEarlierRun: true };
-  const created = sends.find((send) => send.outcome === 'completed')?.result as PaywayCreated | undefined;
-  if (created) return { ...created, fromEarlierRun: true };
-  const unknown = sends.find((send) => send.outcome === 'unknown' || !NOT_LANDED.has(send.failureType ?? ''));
-  if (!unknown || unknownSettled) return undefined;
-  throw ApplicationFailure.create({
-    type: FAILURE_TYPES.ambiguous,
-    message: `payway step 'createGiftOrder': an earlier run of this order (${unknown.runId}) sent create_gift_order and ${
-      unknown.outcome === 'unknown' ? 'never saw its answer' : `got '${unknown.failureMessage}'`
-    }; it may have landed, so giftflow does not send it again`,
-    nonRetryable: true,
+async function placedByEarlierPaywayRun(unknownSettled: boolean): Promise<PaywayCreated | undefined> {
+  const earlier = await placedByEarlierRun('createPaywayGiftOrder', {
+    unknownSettled,
+    unknownSend: (send) =>
+      `payway step 'createGiftOrder': an earlier run of this order (${send.runId}) sent create_gift_order and ${
+        send.outcome === 'unknown' ? 'never saw its answer' : `got '${send.failureMessage}'`
+      }; it may have landed, so giftflow does not send it again`,
   });
+  if (!earlier) return undefined;
+  const placed = ('runResult' in earlier ? earlier.runResult : earlier.sendResult) as PaywayCreated;
+  return { id: placed.id ?? null, orderId: placed.orderId, paymentId: placed.paymentId ?? null };
 }
 
 function explainLimits(error: unknown): unknown {

@@ -108,7 +108,7 @@ function validate<T>(schema: z.ZodType<T>, ref: string, input: unknown): T {
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new GiftOrderInputError('cpextender', parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })));
+    throw GiftOrderInputError.fromSchemaIssues('cpextender', parsed.error.issues);
   }
   return parsed.data;
 }

@@ -14,7 +14,15 @@ export class GiftOrderInputError extends Error {
   ) {
     super(`invalid ${provider} order: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`);
   }
+
+  /** From a schema's issues, each field named by its path from the input (`input.customer.email`). */
+  static fromSchemaIssues(provider: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): GiftOrderInputError {
+    return new GiftOrderInputError(provider, issues.map((issue) => ({ field: ['input', ...issue.path.map(String)].join('.'), message: issue.message })));
+  }
 }
+
+/** Temporal statuses of an order that `giftflow retry` runs again under its workflow ID. */
+export const RERUNNABLE_STATUSES: readonly string[] = ['FAILED', 'TERMINATED', 'TIMED_OUT'];
 
 /** The order reference is already used by an order with a different input. */
 export class GiftOrderConflictError extends Error {
@@ -25,7 +33,7 @@ export class GiftOrderConflictError extends Error {
     /** Temporal's status of the existing order, e.g. FAILED. */
     readonly existingStatus?: string,
   ) {
-    const rerun = existingStatus === 'FAILED' || existingStatus === 'TERMINATED' || existingStatus === 'TIMED_OUT';
+    const rerun = existingStatus !== undefined && RERUNNABLE_STATUSES.includes(existingStatus);
     super(
       `order reference '${orderRef}' is already used by order ${workflowId} with a different input; ` +
         (rerun

@@ -82,12 +82,7 @@ export class GiftflowClient {
       ]);
     }
     const parsed = orderType.schema.safeParse(request.input);
-    if (!parsed.success) {
-      throw new GiftOrderInputError(
-        provider,
-        parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })),
-      );
-    }
+    if (!parsed.success) throw GiftOrderInputError.fromSchemaIssues(provider, parsed.error.issues);
     const workflowId = orderWorkflowId(request.provider, request.orderRef);
     const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input: parsed.data, callerInput: request.input });
     return handle as GiftOrderHandle<P>;

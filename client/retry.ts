@@ -11,7 +11,7 @@ import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { RERUN_OF_MEMO, retryUpdate, SEARCH_ATTRIBUTES, statusQuery, type Provider } from '../contracts/shared';
-import { GiftOrderInputError } from './errors';
+import { GiftOrderInputError, RERUNNABLE_STATUSES } from './errors';
 import { ORDER_TYPES, type OrderProvider } from './orders';
 import type { GiftflowClient } from '.';
 
@@ -35,7 +35,7 @@ export async function retryOrder(giftflow: GiftflowClient, workflowId: string, o
   const description = await handle.describe();
   const status = description.status.name;
   if (status === 'RUNNING') return retryRunning(giftflow, handle, description, options);
-  if (status === 'FAILED' || status === 'TERMINATED' || status === 'TIMED_OUT') return rerun(giftflow, handle, description, options);
+  if (RERUNNABLE_STATUSES.includes(status)) return rerun(giftflow, handle, description, options);
   if (status === 'COMPLETED') throw new RetryRefusedError(`order ${workflowId} is completed; there is nothing to retry`);
   if (status === 'CANCELLED') {
     throw new RetryRefusedError(`order ${workflowId} was cancelled, which is final; place a new order with a new reference if it is still wanted`);
@@ -104,7 +104,7 @@ async function rerun(giftflow: GiftflowClient, handle: WorkflowHandle, descripti
     }
     const parsed = ORDER_TYPES[provider].schema.safeParse(options.input);
     if (!parsed.success) {
-      throw new GiftOrderInputError(provider, parsed.error.issues.map((issue) => ({ field: ['input', ...issue.path].join('.'), message: issue.message })));
+      throw GiftOrderInputError.fromSchemaIssues(provider, parsed.error.issues);
     }
     input = parsed.data;
   }

@@ -30,9 +30,7 @@ describe('Smart Gift order survives a worker crash', () => {
     const result = await handle.result();
 
     expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
-    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
-    expect(ledger.orders).toHaveLength(1);
-    expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
+    await expectOneOrderWithCodes(ids);
   }, 120_000);
 
   it('places one order after the worker is SIGKILLed while the POST is held before Smart Gift handles it', async () => {
@@ -49,9 +47,7 @@ describe('Smart Gift order survives a worker crash', () => {
 
     // Whether the held request or the retry placed it, there is one order with our codes.
     expect(result).toMatchObject({ orderId: ids.orderId, voucherCodes: ids.voucherCodes });
-    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
-    expect(ledger.orders).toHaveLength(1);
-    expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
+    await expectOneOrderWithCodes(ids);
   }, 120_000);
 
   it('places one order when the answer to the POST is lost and the retry runs on a worker with another SMARTGIFT_CODE_SECRET', async () => {
@@ -75,8 +71,13 @@ describe('Smart Gift order survives a worker crash', () => {
 
     // B sent A's codes, recorded in history: the repeat collided with the order A placed.
     expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
-    const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
-    expect(ledger.orders).toHaveLength(1);
-    expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
+    await expectOneOrderWithCodes(ids);
   }, 120_000);
 });
+
+/** Exactly-once at Smart Gift: one order under the derived order_id, holding the expected voucher codes. */
+async function expectOneOrderWithCodes(ids: { orderId: string; voucherCodes: string[] }): Promise<void> {
+  const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
+  expect(ledger.orders).toHaveLength(1);
+  expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
+}

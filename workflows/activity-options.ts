@@ -39,3 +39,9 @@ export const INPUT_VALIDATION: LocalActivityOptions = {
   startToCloseTimeout: '10s',
   retry: { nonRetryableErrorTypes: [FAILURE_TYPES.invalidInput] },
 };
+
+/**
+ * A computation in the worker that needs its secrets (a local activity: no I/O, no task queue,
+ * its result recorded in history through the payload codec), e.g. deriving voucher codes.
+ */
+export const LOCAL_COMPUTATION: LocalActivityOptions = { startToCloseTimeout: INPUT_VALIDATION.startToCloseTimeout };

@@ -74,9 +74,11 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
     const wasCreated = outcome;
 
     return await CancellationScope.nonCancellable(async () => {
-      const { card } = await tracker.step('verifyBalance', async () => {
+      const { card, owner } = await tracker.step('verifyBalance', async () => {
         const checked = await cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId: cardId });
-        if (wasCreated === 'already-exists' && ownership(checked.card, order.giftCardValue, saleId) === 'unknown') {
+        // Only a card Create did not issue in this run ("Already Exists") needs telling apart from another order's.
+        const owner = wasCreated === 'already-exists' ? ownership(checked.card, order.giftCardValue, saleId) : 'ours';
+        if (owner === 'unknown') {
           // History without Documents (as in CP Extender's own example) cannot tell our card
           // from another: an operator decides, the order parks.
           throw ApplicationFailure.create({
@@ -85,13 +87,12 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
             nonRetryable: true,
           });
         }
-        const notOurs = wasCreated === 'already-exists' && ownership(checked.card, order.giftCardValue, saleId) === 'not-ours';
-        if (!notOurs && (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue)) {
+        if (owner === 'ours' && (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue)) {
           throw rejected('verifyBalance', `card ${cardId} is '${checked.card.status}' with balance ${checked.card.balance}; expected 'active' with ${order.giftCardValue}`);
         }
-        return checked;
+        return { ...checked, owner };
       });
-      if (wasCreated === 'already-exists' && ownership(card, order.giftCardValue, saleId) === 'not-ours') {
+      if (owner === 'not-ours') {
         // Create's "Already Exists" came from another order's card: ours was never issued.
         throw rejected(
           'createGiftCard',

@@ -9,7 +9,7 @@ import { CancellationScope, isCancellation, patched, proxyActivities, proxyLocal
 import type { GiftflowActivities } from '../activities';
 import type { SmartGiftIds, SmartGiftOrder, SmartGiftOrderInput, SmartGiftOrderResult } from '../contracts/smartgift';
 import { SMARTGIFT_ID_STEPS } from '../contracts/smartgift-workflow';
-import { PROVIDER_CALL } from './activity-options';
+import { LOCAL_COMPUTATION, PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
 
@@ -17,7 +17,7 @@ const smartgift = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
 
 // A local activity: no I/O, so it stays off the task queue that is paced to Smart Gift's
 // request limit, and its result is still recorded in history (through the payload codec).
-const { deriveSmartGiftVoucherCodes } = proxyLocalActivities<GiftflowActivities>({ startToCloseTimeout: '10s' });
+const { deriveSmartGiftVoucherCodes } = proxyLocalActivities<GiftflowActivities>(LOCAL_COMPUTATION);
 
 /**
  * Patch ID of voucher codes fixed once per order in history. Before it, every attempt of
