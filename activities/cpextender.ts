@@ -7,27 +7,33 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { CPEXTENDER_REASONS, type StoredCertificate } from '../contracts/cpextender';
+import { PROVIDER_SCALES } from '../contracts/money';
 import { FAILURE_TYPES } from '../contracts/shared';
+import { amountInResponse, providerAmount } from './amounts';
 import { createArtifactStore, type ArtifactStore } from './artifact-store';
 import { earlierRuns, placedByEarlierRun } from './earlier-runs';
+import { withoutEchoes } from './echoes';
 import { currentAttempt, ProviderClient } from './http';
 
 const reserveResponse = z.looseObject({ GiftCards: z.array(z.string()) });
 const createResponse = z.looseObject({ GiftCard: z.looseObject({ Id: z.string() }) });
+// CP Extender names no currency; its documented amounts have two decimals (contracts/money.ts).
+const SCALE = PROVIDER_SCALES.cpextender;
+const responseAmount = amountInResponse(SCALE);
 const balanceResponse = z.looseObject({
   GiftCard: z.looseObject({
     Id: z.string(),
     Type: z.string(),
     Status: z.string(),
-    Balance: z.number(),
-    OpenAuthorizations: z.number(),
-    AvailableBalance: z.number(),
+    Balance: responseAmount,
+    OpenAuthorizations: responseAmount,
+    AvailableBalance: responseAmount,
     History: z
       .array(
         z.looseObject({
           Activity: z.string(),
           Date: z.string(),
-          Amount: z.number(),
+          Amount: responseAmount,
           Location: z.string().nullable(),
           Document: z.string().nullable(),
         }),
@@ -35,7 +41,7 @@ const balanceResponse = z.looseObject({
       .default([]),
   }),
 });
-const authorizeResponse = z.looseObject({ RequestId: z.string(), Type: z.string(), AuthorizedAmount: z.number(), AuthCode: z.string() });
+const authorizeResponse = z.looseObject({ RequestId: z.string(), Type: z.string(), AuthorizedAmount: responseAmount, AuthCode: z.string() });
 const noContent = z.undefined();
 
 /** A card as BalanceCheck shows it. */
@@ -146,22 +152,10 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       pointsToRedeem?: number;
     }): Promise<{ outcome: 'created' | 'already-exists'; attempt: number }> {
       try {
-        const { GiftCard } = await cpextender.call({
-          step: 'createGiftCard',
-          method: 'POST',
-          baseUrl,
-          path: '/Giftcard/Create',
-          body: {
-            CustomerNumber: args.customerNumber,
-            GiftCardId: args.giftCardId,
-            GiftCardCode: args.giftCardCode,
-            GiftCardValue: args.giftCardValue,
-            ...(args.saleId !== undefined && { SaleId: args.saleId }),
-            ...(args.pointsToRedeem !== undefined && { PointsToRedeem: String(args.pointsToRedeem) }),
-          },
-          response: createResponse,
-          idempotent: true,
-        });
+        const body = cpExtenderCreateBody(args);
+        const { GiftCard } = await withoutEchoes(body, () =>
+          cpextender.call({ step: 'createGiftCard', method: 'POST', baseUrl, path: '/Giftcard/Create', body, response: createResponse, idempotent: true }),
+        );
         if (GiftCard.Id !== args.giftCardId) {
           throw ApplicationFailure.create({
             type: FAILURE_TYPES.rejected,
@@ -217,12 +211,7 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
         method: 'POST',
         baseUrl,
         path: '/Giftcard/Authorize',
-        body: {
-          Type: 'giftcard',
-          Ref: args.giftCardId,
-          SaleId: args.saleId,
-          ...(args.amount !== undefined ? { RequestedAmount: args.amount } : { RequestedPoints: args.points }),
-        },
+        body: cpExtenderAuthorizeBody(args),
         response: authorizeResponse,
         idempotent: false,
       });
@@ -253,6 +242,33 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       idempotent: true,
     });
   }
+}
+
+/*
+ * The request bodies, as pure functions of the order (no clock, no randomness, no I/O), so
+ * the same order always sends the same bytes. Amounts exact, at two decimals (SCALE).
+ */
+
+/** POST /Giftcard/Create; PointsToRedeem is a string in CP Extender's example, so it is sent as one. */
+export function cpExtenderCreateBody(args: { giftCardId: string; customerNumber: string; giftCardCode: string; giftCardValue: number; saleId?: string; pointsToRedeem?: number }) {
+  return {
+    CustomerNumber: args.customerNumber,
+    GiftCardId: args.giftCardId,
+    GiftCardCode: args.giftCardCode,
+    GiftCardValue: providerAmount(args.giftCardValue, SCALE, 'giftCardValue'),
+    ...(args.saleId !== undefined && { SaleId: args.saleId }),
+    ...(args.pointsToRedeem !== undefined && { PointsToRedeem: String(args.pointsToRedeem) }),
+  };
+}
+
+/** POST /Giftcard/Authorize: an amount or points held on the card. */
+export function cpExtenderAuthorizeBody(args: { giftCardId: string; saleId: string; amount?: number; points?: number }) {
+  return {
+    Type: 'giftcard',
+    Ref: args.giftCardId,
+    SaleId: args.saleId,
+    ...(args.amount !== undefined ? { RequestedAmount: providerAmount(args.amount, SCALE, 'amount') } : { RequestedPoints: args.points }),
+  };
 }
 
 /** True when `error` is the HTTP layer's rejection carrying exactly the provider's `reason`. */

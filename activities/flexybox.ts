@@ -8,6 +8,9 @@ import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
 import type { FlexyboxCustomer, ResolvedCertificateLine } from '../contracts/flexybox';
+import { currencyScale, MAX_EXPONENT, type AmountScale } from '../contracts/money';
+import { amountInResponse, providerAmount, totalOf } from './amounts';
+import { withoutEchoes } from './echoes';
 import { earlierRuns } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
 
@@ -16,7 +19,7 @@ const certificateTypesResponse = z.object({
 });
 const departmentsResponse = z.array(z.looseObject({ Id: z.string(), Name: z.string() }));
 const customerResponse = z.looseObject({ Id: z.string() });
-const salesOrderResponse = z.looseObject({ Id: z.string(), Total: z.number() });
+const salesOrderResponse = (scale: AmountScale) => z.looseObject({ Id: z.string(), Total: amountInResponse(scale) });
 // The guide documents the commit request only. A 2xx without a body (e.g. 204) means
 // committed with the issued certificates unknown: the HTTP layer parses an empty body as
 // undefined, which `.optional()` accepts. A body, when there is one, must be the order.
@@ -101,28 +104,19 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
 
     /** Creates or updates the CRM customer under the workflow-derived ID (PUT is keyed by the URL ID). */
     async upsertFlexyboxCustomer(args: { customerId: string; customer: FlexyboxCustomer }): Promise<{ attempt: number }> {
-      const { customer } = args;
-      await flexybox.call({
-        step: 'upsertCustomer',
-        method: 'PUT',
-        baseUrl: crmUrl,
-        path: '/customers/{customerId}',
-        params: { customerId: args.customerId },
-        body: {
-          FullName: customer.fullName,
-          BirthDate: customer.birthDate ?? null,
-          Gender: customer.gender ?? null,
-          DepartmentId: null,
-          EmailAddress: customer.email,
-          PhoneNumber: customer.phoneNumber ?? null,
-          StreetAddress: customer.streetAddress ?? null,
-          PostalDistrict: customer.postalDistrict ?? null,
-          PostalCode: customer.postalCode ?? null,
-          CountryCode: customer.countryCode,
-        },
-        response: customerResponse,
-        idempotent: true,
-      });
+      const body = flexyboxCustomerBody(args.customer);
+      await withoutEchoes(body, () =>
+        flexybox.call({
+          step: 'upsertCustomer',
+          method: 'PUT',
+          baseUrl: crmUrl,
+          path: '/customers/{customerId}',
+          params: { customerId: args.customerId },
+          body,
+          response: customerResponse,
+          idempotent: true,
+        }),
+      );
       return { attempt: currentAttempt() };
     },
 
@@ -140,33 +134,15 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         method: 'PUT',
         baseUrl: posUrl,
         path: '/salesorders',
-        body: {
-          GiftDetails: null,
-          Id: args.salesOrderId,
-          GiftCertificates: {
-            GiftCertificates: args.lines.map((line) => ({
-              GiftCertificateTypeId: line.typeId,
-              Quantity: line.quantity,
-              Price: line.price,
-              Checksum: null,
-            })),
-          },
-          CustomerId: args.customerId,
-          DepartmentId: args.departmentId,
-          AcceptUri: null,
-          CancelUri: null,
-          RequireSubscription: false,
-          Currency: args.currency,
-          DebitMethod: args.debitMethod,
-        },
-        response: salesOrderResponse,
+        body: flexyboxSalesOrderBody(args),
+        response: salesOrderResponse(currencyScale(args.currency)),
         idempotent: true,
         // A run after a reset or re-run finds the sales order committed by an earlier run:
         // that is this order, paid; the commit that follows is a no-op for its payment Id.
         recover: (status, body) => (status >= 400 && status < 500 && /is committed/i.test(String((body as { Message?: unknown })?.Message)) ? ALREADY_COMMITTED : undefined),
       });
       if (order !== ALREADY_COMMITTED) return { total: order.Total, attempt: currentAttempt() };
-      return { total: await committedTotal(args.lines), attempt: currentAttempt(), alreadyCommitted: true };
+      return { total: await committedTotal(args.lines, args.currency), attempt: currentAttempt(), alreadyCommitted: true };
     },
 
     /**
@@ -183,15 +159,7 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         baseUrl: posUrl,
         path: '/salesorders/{salesOrderId}/commit',
         params: { salesOrderId: args.salesOrderId },
-        body: {
-          Payments: [
-            {
-              AccountFlowId: null,
-              OnlinePaymentKey: null,
-              ExternalPayment: { Id: args.payment.id, Type: args.payment.type, Amount: args.payment.amount },
-            },
-          ],
-        },
+        body: flexyboxCommitBody(args.payment),
         response: commitResponse,
         idempotent: true,
       });
@@ -210,11 +178,68 @@ const ALREADY_COMMITTED = Symbol('sales order already committed');
  * The total of a sales order an earlier run of this order created and committed: Flexybox's
  * own figure as that run saw it, else the sum of the lines (what Flexybox charges for them).
  */
-async function committedTotal(lines: ResolvedCertificateLine[]): Promise<number> {
+async function committedTotal(lines: ResolvedCertificateLine[], currency: string): Promise<number> {
   const { sends } = await earlierRuns('createFlexyboxSalesOrder');
   const seen = sends.find((send) => send.outcome === 'completed' && typeof (send.result as { total?: unknown }).total === 'number');
   if (seen) return (seen.result as { total: number }).total;
-  return Math.round(lines.reduce((sum, line) => sum + line.quantity * line.price, 0) * 100) / 100;
+  return totalOf(lines.map((line) => ({ quantity: line.quantity, amount: line.price })), currencyScale(currency), 'price');
+}
+
+/*
+ * The request bodies, as pure functions of the order (no clock, no randomness, no I/O), so
+ * the same order always sends the same bytes: every attempt, every worker, every replay.
+ * Fields and nulls as the seed guide's examples show them; amounts exact (./amounts.ts).
+ */
+
+/** PUT /customers/{customerId}: the CRM customer who receives the receipt. */
+export function flexyboxCustomerBody(customer: FlexyboxCustomer) {
+  return {
+    FullName: customer.fullName,
+    BirthDate: customer.birthDate ?? null,
+    Gender: customer.gender ?? null,
+    DepartmentId: null,
+    EmailAddress: customer.email,
+    PhoneNumber: customer.phoneNumber ?? null,
+    StreetAddress: customer.streetAddress ?? null,
+    PostalDistrict: customer.postalDistrict ?? null,
+    PostalCode: customer.postalCode ?? null,
+    CountryCode: customer.countryCode,
+  };
+}
+
+/** PUT /salesorders: prices in the order's currency, at its ISO 4217 decimals. */
+export function flexyboxSalesOrderBody(args: { salesOrderId: string; customerId: string; departmentId: string; lines: ResolvedCertificateLine[]; currency: string; debitMethod: string }) {
+  const scale = currencyScale(args.currency);
+  return {
+    GiftDetails: null,
+    Id: args.salesOrderId,
+    GiftCertificates: {
+      GiftCertificates: args.lines.map((line) => ({
+        GiftCertificateTypeId: line.typeId,
+        Quantity: line.quantity,
+        Price: providerAmount(line.price, scale, 'price'),
+        Checksum: null,
+      })),
+    },
+    CustomerId: args.customerId,
+    DepartmentId: args.departmentId,
+    AcceptUri: null,
+    CancelUri: null,
+    RequireSubscription: false,
+    Currency: args.currency,
+    DebitMethod: args.debitMethod,
+  };
+}
+
+/**
+ * POST /salesorders/{id}/commit with one external payment of the order's total. The total is
+ * Flexybox's own (checked exact at the currency's decimals when it answered) or an exact sum;
+ * the commit does not carry the currency, so here it is checked against the most decimals any
+ * currency has.
+ */
+export function flexyboxCommitBody(payment: { id: string; type: string; amount: number }) {
+  const amount = providerAmount(payment.amount, { decimals: MAX_EXPONENT, of: 'any ISO 4217 currency' }, 'payment amount');
+  return { Payments: [{ AccountFlowId: null, OnlinePaymentKey: null, ExternalPayment: { Id: payment.id, Type: payment.type, Amount: amount } }] };
 }
 
 export type FlexyboxActivities = ReturnType<typeof createFlexyboxActivities>;

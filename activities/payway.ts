@@ -9,6 +9,7 @@ import type { GiftflowConfig } from '../config';
 import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, type PaywayOrder } from '../contracts/payway';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { placedByEarlierRun } from './earlier-runs';
+import { withoutEchoes } from './echoes';
 import { ProviderClient } from './http';
 import { TokenCache } from './token-cache';
 
@@ -78,21 +79,21 @@ export function createPaywayActivities(config: GiftflowConfig) {
       const earlier = await placedByEarlierPaywayRun(args.earlierRunsSettled ?? false);
       if (earlier) return earlier;
       try {
-        const created = await payway.call({
-          step: 'createGiftOrder',
-          method: 'POST',
-          baseUrl: url,
-          path: PAYWAY_PATHS.createGiftOrder,
-          body: { ...args.order, merchant_reference: args.merchantReference },
-          response: createResponse,
-          idempotent: false,
-        });
+        const body = paywayCreateBody(args.order, args.merchantReference);
+        const created = await withoutEchoes(body, () =>
+          payway.call({ step: 'createGiftOrder', method: 'POST', baseUrl: url, path: PAYWAY_PATHS.createGiftOrder, body, response: createResponse, idempotent: false }),
+        );
         return { id: created.id, orderId: created.order_id, paymentId: created.payment_id ?? null };
       } catch (error) {
         throw explainLimits(error);
       }
     },
   };
+}
+
+/** create_gift_order's body: the order as given and our merchant_reference; pure, so the same order always sends the same bytes. */
+export function paywayCreateBody(order: PaywayOrder, merchantReference: string) {
+  return { ...order, merchant_reference: merchantReference };
 }
 
 type PaywayCreated = { id: string | null; orderId: string; paymentId: string | null };

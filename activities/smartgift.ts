@@ -8,8 +8,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
+import { PROVIDER_SCALES } from '../contracts/money';
 import { DERIVED_CODE_LENGTH, type SmartGiftOrder } from '../contracts/smartgift';
+import { providerAmount } from './amounts';
 import { earlierRuns } from './earlier-runs';
+import { withoutEchoes } from './echoes';
 import { currentAttempt, ProviderClient } from './http';
 
 const paymentMethodsResponse = z.looseObject({ data: z.array(z.looseObject({ id: z.number(), name: z.string() })) });
@@ -108,44 +111,41 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
         return checkedCode(seed && smartGiftVoucherCode(seed, config.smartgift.codeSecret), index);
       });
       const anyDerived = order.items.some((item) => !item.code);
-      const placed = await smartgift.call<PlacedOrder>({
-        step: 'placeOrder',
-        method: 'POST',
-        baseUrl: config.smartgift.url,
-        path: '/pos-sale',
-        body: {
-          items: order.items.map((item, index) => ({ ...withoutNulls(item), code: voucherCodes[index] })),
-          customer: withoutNulls(order.customer),
-          delivery: withoutNulls(order.delivery),
-          payment_method: order.payment_method,
-          order_id: orderId,
-        },
-        response: posSaleResponse.transform((answer) => ({ orderReference: answer.order_reference, voucherCodes: answer.voucher_codes, recovered: false })),
-        // POST /pos-sale has no idempotency key and Smart Gift may rewrite order_id, so a
-        // blind repeat would normally risk a second order. Repeating after an ambiguous
-        // outcome (timeout, reset, 5xx) is safe here ONLY because every item carries a fixed
-        // code, the same on every attempt (the caller's, or the one recorded in history): if
-        // the first request landed, the repeat collides on those codes and is refused with
-        // 422, which `recover` below turns into "placed". Never send an item without a code
-        // from this activity.
-        idempotent: true,
-        recover: (status, body) => {
-          const parsed = validationErrors.safeParse(body);
-          if (status !== 422 || !parsed.success) return undefined;
-          const taken = takenItems(parsed.data.errors);
-          if (!voucherCodes.every((_, index) => taken.has(index))) return undefined;
-          // A derived code is unique to this workflow, so finding all our codes taken means
-          // our own earlier attempt placed them. With caller-fixed codes only, another order
-          // may hold them: refuse, and say what an operator has to check.
-          if (anyDerived) return { orderReference: null, voucherCodes, recovered: true };
-          if (currentAttempt() === 1) return undefined;
-          throw ApplicationFailure.create({
-            type: FAILURE_TYPES.rejected,
-            message: `smartgift step 'placeOrder' (POST /pos-sale): every voucher code is already taken (${voucherCodes.join(', ')}); all were fixed by the caller, so giftflow cannot tell whether an earlier attempt of this order, whose answer was lost, placed them or another order holds them. Look the codes up in Smart Gift`,
-            nonRetryable: true,
-          });
-        },
-      });
+      const posSale = smartGiftPosSaleBody(order, orderId, voucherCodes);
+      const placed = await withoutEchoes(posSale, () =>
+        smartgift.call<PlacedOrder>({
+          step: 'placeOrder',
+          method: 'POST',
+          baseUrl: config.smartgift.url,
+          path: '/pos-sale',
+          body: posSale,
+          response: posSaleResponse.transform((answer) => ({ orderReference: answer.order_reference, voucherCodes: answer.voucher_codes, recovered: false })),
+          // POST /pos-sale has no idempotency key and Smart Gift may rewrite order_id, so a
+          // blind repeat would normally risk a second order. Repeating after an ambiguous
+          // outcome (timeout, reset, 5xx) is safe here ONLY because every item carries a fixed
+          // code, the same on every attempt (the caller's, or the one recorded in history): if
+          // the first request landed, the repeat collides on those codes and is refused with
+          // 422, which `recover` below turns into "placed". Never send an item without a code
+          // from this activity.
+          idempotent: true,
+          recover: (status, body) => {
+            const parsed = validationErrors.safeParse(body);
+            if (status !== 422 || !parsed.success) return undefined;
+            const taken = takenItems(parsed.data.errors);
+            if (!voucherCodes.every((_, index) => taken.has(index))) return undefined;
+            // A derived code is unique to this workflow, so finding all our codes taken means
+            // our own earlier attempt placed them. With caller-fixed codes only, another order
+            // may hold them: refuse, and say what an operator has to check.
+            if (anyDerived) return { orderReference: null, voucherCodes, recovered: true };
+            if (currentAttempt() === 1) return undefined;
+            throw ApplicationFailure.create({
+              type: FAILURE_TYPES.rejected,
+              message: `smartgift step 'placeOrder' (POST /pos-sale): every voucher code is already taken (${voucherCodes.join(', ')}); all were fixed by the caller, so giftflow cannot tell whether an earlier attempt of this order, whose answer was lost, placed them or another order holds them. Look the codes up in Smart Gift`,
+              nonRetryable: true,
+            });
+          },
+        }),
+      );
       return { ...placed, attempt: currentAttempt() };
     },
   };
@@ -170,6 +170,25 @@ function takenItems(errors: Record<string, string[]>): Set<number> {
     if (item && messages.some((message) => /already been taken/i.test(message))) taken.add(Number(item[1]));
   }
   return taken;
+}
+
+/**
+ * POST /pos-sale, as a pure function of the order, its order_id and the voucher codes (no
+ * clock, no randomness, no I/O), so the same order always sends the same bytes. Prices exact,
+ * at Smart Gift's two decimals.
+ */
+export function smartGiftPosSaleBody(order: SmartGiftOrder, orderId: string, voucherCodes: string[]) {
+  return {
+    items: order.items.map((item, index) => ({
+      ...withoutNulls(item),
+      ...(typeof item.price === 'number' && { price: providerAmount(item.price, PROVIDER_SCALES.smartgift, `items.${index}.price`) }),
+      code: voucherCodes[index],
+    })),
+    customer: withoutNulls(order.customer),
+    delivery: withoutNulls(order.delivery),
+    payment_method: order.payment_method,
+    order_id: orderId,
+  };
 }
 
 /** The documented body omits optional fields rather than sending null. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { money, NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
+import { PROVIDER_SCALES } from './money';
 import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
 
 export * from './cpextender-workflow';
@@ -29,7 +30,7 @@ export const cpExtenderIssueInputSchema = z
   .object({
     customerNumber: id('customerNumber'),
     giftCardCode: id('giftCardCode'),
-    giftCardValue: money('giftCardValue'),
+    giftCardValue: money('giftCardValue', PROVIDER_SCALES.cpextender),
     /** The sale that paid for the card; derived from the workflow ID when absent (and no pointsToRedeem). */
     saleId: id('saleId').optional(),
     /** Loyalty points paying for the card instead of a sale. */
@@ -77,7 +78,7 @@ export type CpExtenderIssueStatus = OrderStatus<CpExtenderIssueIds, CpExtenderIs
 export const cpExtenderRedeemInputSchema = z
   .object({
     giftCardId: id('giftCardId'),
-    amount: money('amount').optional(),
+    amount: money('amount', PROVIDER_SCALES.cpextender).optional(),
     points: points('points').optional(),
     /** The point of sale's sale; derived from the workflow ID when absent. Must be unique per redemption. */
     saleId: id('saleId').optional(),

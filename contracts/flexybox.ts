@@ -3,7 +3,8 @@
  * the task queue, and the IDs the workflow derives. Shared by client, workflow and activities.
  */
 import { z } from 'zod';
-import { currency, email, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import { currency, currencyDecimalsProblem, email, ISO_4217_CURRENCIES, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import { isDecimal } from './money';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './flexybox-workflow';
@@ -37,6 +38,7 @@ export const flexyboxCertificateLineSchema = z
       .min(1, 'quantity must be at least 1')
       .max(NUMBER_CAPS.quantity, `quantity must be at most ${NUMBER_CAPS.quantity} (split larger orders)`)
       .default(1),
+    // Its decimals depend on the order's currency: checked on the order below.
     price: money('price'),
   })
   .strict();
@@ -55,7 +57,20 @@ export const flexyboxOrderInputSchema = z
     /** Card scheme or method recorded on the external payment, e.g. Mastercard. */
     paymentType: rawText('paymentType', { max: TEXT_CAPS.id }).min(1, 'paymentType must not be empty').default('Mastercard'),
   })
-  .strict();
+  .strict()
+  // A price may have as many decimals as the currency (ISO 4217): none in JPY, three in KWD.
+  // Run even when other fields have issues (so one answer lists every problem); hence the guards.
+  .superRefine(
+    (order, ctx) => {
+      if (!ISO_4217_CURRENCIES.has(order.currency) || !Array.isArray(order.certificates)) return;
+      order.certificates.forEach((line, index) => {
+        const price: unknown = line?.price;
+        const problem = (typeof price === 'number' || typeof price === 'string') && isDecimal(price) && currencyDecimalsProblem('price', price, order.currency);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['certificates', index, 'price'], message: problem });
+      });
+    },
+    { when: () => true },
+  );
 
 export type FlexyboxOrderInput = z.input<typeof flexyboxOrderInputSchema>;
 export type FlexyboxOrder = z.output<typeof flexyboxOrderInputSchema>;

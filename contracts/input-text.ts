@@ -10,6 +10,7 @@
  * into, and an unbounded field lets one caller send megabytes through Temporal's history.
  */
 import { z } from 'zod';
+import { amountProblem, currencyScale, decimalsOf, isDecimal, type AmountScale } from './money';
 
 /**
  * Default caps where a provider documents none (Payway's documented sizes are applied in
@@ -153,14 +154,37 @@ export const NUMBER_CAPS = {
 } as const;
 
 /**
- * An amount in the currency's major unit with at most two decimals, checked on the number's
- * shortest decimal form: zod's multipleOf(0.01) works in binary floating point and accepts
- * 0.30000000000000004, which no provider can book. Positive, and capped like every amount.
+ * An amount in the major unit: a JSON number, as callers send today, or a decimal string
+ * ("12.50") for clients that hold exact decimals. Read exactly (contracts/money.ts): zod's
+ * multipleOf(0.01) works in binary floating point and accepted 0.30000000000000004, which no
+ * provider can book. At most `scale.decimals` decimals, positive, capped like every amount.
+ * Without `scale` the decimals are checked by the caller against the order's currency (see
+ * currencyDecimalsProblem). The output is the exact JSON number (a string "12.50" becomes
+ * 12.5; a number stays the number it was, so recorded inputs parse as before).
  */
-export function money(field: string) {
+export function money(field: string, scale?: AmountScale) {
   return z
-    .number({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number`) })
-    .positive(`${field} must be greater than 0`)
-    .max(NUMBER_CAPS.amount, `${field} must be at most ${NUMBER_CAPS.amount}`)
-    .refine((value) => /^-?\d+(\.\d{1,2})?$/.test(String(value)), `${field} must have at most 2 decimals`);
+    .union([z.number(), z.string()], {
+      error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number (or a decimal string such as "12.50")`),
+    })
+    .superRefine((value, ctx) => {
+      const problem =
+        typeof value === 'string' && !isDecimal(value)
+          ? `${field} must be a decimal such as "12.50" (digits and one point, no sign, spaces or exponent)`
+          : !(Number(value) > 0)
+            ? `${field} must be greater than 0`
+            : Number(value) > NUMBER_CAPS.amount
+              ? `${field} must be at most ${NUMBER_CAPS.amount}`
+              : scale && (decimalsOf(value) ?? Infinity) > scale.decimals
+                ? amountProblem(field, scale)
+                : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, abort: true });
+    })
+    .transform((value) => Number(value));
+}
+
+/** The issue of an amount with more decimals than `currency` has (ISO 4217), or undefined; for contracts whose currency is a sibling field. */
+export function currencyDecimalsProblem(field: string, amount: number | string, currency: string): string | undefined {
+  const scale = currencyScale(currency);
+  return (decimalsOf(amount) ?? Infinity) > scale.decimals ? amountProblem(field, scale) : undefined;
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { email, EMAIL_MAX, isEmail, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import { PROVIDER_SCALES } from './money';
 import { TASK_QUEUES, type OrderStatus } from './shared';
 
 export * from './smartgift-workflow';
@@ -34,7 +35,7 @@ const optionalText = (field: string, max: number, multiline = false) => rawText(
 export const smartGiftItemSchema = z
   .object({
     id: z.number({ error: 'id is required (a Smart Gift voucher ID)' }).int('id must be a whole number').positive('id must be positive'),
-    price: money('price').nullish(),
+    price: money('price', PROVIDER_SCALES.smartgift).nullish(),
     to: optionalText('to', TEXT_CAPS.name),
     from: optionalText('from', TEXT_CAPS.name),
     message: optionalText('message', TEXT_CAPS.message, true),

@@ -322,6 +322,11 @@ function available(card: Card): number {
   return cents(card.Balance - card.OpenAuthorizations);
 }
 
+/**
+ * A sum or difference of two-decimal amounts, as the exact amount (contracts/money.ts): the
+ * float error of one addition is far below half a cent, so rounding the cents recovers the
+ * exact sum, and dividing by 100 gives the number JSON prints as that decimal.
+ */
 function cents(amount: number): number {
   return Math.round(amount * 100) / 100;
 }

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { currencyExponent, fromMinorUnits, toMinorUnits } from '../contracts/money';
 import type { SandboxBehaviour, SandboxProvider } from './server';
 
 /** Where each Flexybox API is mounted; the documented paths follow these. */
@@ -145,6 +146,10 @@ export function createFlexyboxSandbox(options: {
       const lines = body.GiftCertificates.GiftCertificates;
       const unknownType = lines.find((line) => !giftCertificateTypes.some((t) => t.Id === line.GiftCertificateTypeId));
       if (unknownType) return fail(reply, 400, `Unknown GiftCertificateTypeId '${unknownType.GiftCertificateTypeId}'`);
+      const decimals = currencyExponent(body.Currency.toUpperCase());
+      if (lines.some((line) => toMinorUnits(line.Price, decimals) === undefined)) {
+        return fail(reply, 400, `The Price field must have at most ${decimals} decimals in ${body.Currency}.`);
+      }
       const existing = salesOrders.get(body.Id);
       if (existing?.order.State === 'Committed') {
         return fail(reply, 409, `Sales order '${body.Id}' is committed and cannot be changed`);
@@ -156,7 +161,8 @@ export function createFlexyboxSandbox(options: {
         Currency: body.Currency,
         DebitMethod: body.DebitMethod,
         State: 'Open',
-        Total: money(lines.reduce((sum, line) => sum + line.Quantity * line.Price, 0)),
+        // In minor units, as a ledger sums: a float sum of 0.1 + 0.2 is not 0.3.
+        Total: fromMinorUnits(lines.reduce((sum, line) => sum + line.Quantity * toMinorUnits(line.Price, decimals)!, 0), decimals),
         GiftCertificates: lines,
         Payments: [],
         IssuedGiftCertificates: [],
@@ -182,8 +188,13 @@ export function createFlexyboxSandbox(options: {
       if (order.State === 'Committed') {
         return fresh.size === 0 ? committed() : fail(reply, 409, `Sales order '${order.Id}' is already committed`);
       }
-      const amount = money([...fresh.values()].reduce((sum, payment) => sum + payment.Amount, 0));
-      if (amount !== order.Total) {
+      const decimals = currencyExponent(order.Currency.toUpperCase());
+      const paid = [...fresh.values()].reduce<number | undefined>((sum, payment) => {
+        const minor = toMinorUnits(payment.Amount, decimals);
+        return sum === undefined || minor === undefined ? undefined : sum + minor;
+      }, 0);
+      if (paid !== toMinorUnits(order.Total, decimals)) {
+        const amount = paid === undefined ? [...fresh.values()].map((payment) => payment.Amount).join(' + ') : fromMinorUnits(paid, decimals);
         return fail(reply, 400, `Payment amount ${amount} does not match order total ${order.Total}`);
       }
       for (const payment of fresh.values()) {
@@ -265,6 +276,3 @@ function fieldName(path: PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 
-function money(amount: number): number {
-  return Math.round(amount * 100) / 100;
-}

@@ -106,18 +106,29 @@ describe('email(field)', () => {
   });
 });
 
-describe('money(field)', () => {
-  it.each([[19.99], [250], [0.3], [1_000_000]])('accepts %p', (value) => {
-    expect(money('price').safeParse(value).success).toBe(true);
+describe('money(field, scale)', () => {
+  const twoDecimals = { decimals: 2, of: 'DKK' };
+  it.each([[19.99], [250], [0.3], [1_000_000], ['12.50'], ['7']])('accepts %p', (value) => {
+    expect(money('price', twoDecimals).safeParse(value).success).toBe(true);
+  });
+  it('gives the exact JSON number: a number as it was, a decimal string as its number', () => {
+    expect(money('price', twoDecimals).parse(19.99)).toBe(19.99);
+    expect(money('price', twoDecimals).parse('12.50')).toBe(12.5);
+    expect(JSON.stringify(money('price', twoDecimals).parse('0.30'))).toBe('0.3');
   });
   it.each([
-    [0.1 + 0.2, 'price must have at most 2 decimals'],
-    [0.001, 'price must have at most 2 decimals'],
-    [1e-7, 'price must have at most 2 decimals'],
+    [0.1 + 0.2, 'price must have at most 2 decimals (DKK has 2)'],
+    [0.001, 'price must have at most 2 decimals (DKK has 2)'],
+    ['0.001', 'price must have at most 2 decimals (DKK has 2)'],
+    [1e-7, 'price must have at most 2 decimals (DKK has 2)'],
     [0, 'price must be greater than 0'],
-    ['10', 'price must be a number'],
+    ['0.00', 'price must be greater than 0'],
+    [-5, 'price must be greater than 0'],
+    ['1e3', 'price must be a decimal such as "12.50" (digits and one point, no sign, spaces or exponent)'],
+    [' 10', 'price must be a decimal such as "12.50" (digits and one point, no sign, spaces or exponent)'],
+    [true, 'price must be a number (or a decimal string such as "12.50")'],
   ])('refuses %p, naming the field', (value, message) => {
-    expect(issuesOf(money('price'), value)).toContainEqual(['', message]);
+    expect(issuesOf(money('price', twoDecimals), value)).toEqual([['', message]]);
   });
 });
 
