@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
+import { PROVIDER_CALL_LATENCY } from '../contracts/metrics';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { redact } from '../security/redact';
 
@@ -97,22 +98,24 @@ export class ProviderClient {
 
   /** Sends the request and returns the validated JSON response body, or throws a classified ApplicationFailure. */
   async call<T>(request: ProviderRequest<T>): Promise<T> {
-    const { body, recovered } = await this.send(request, 'application/json');
-    if (recovered !== undefined) return recovered as T;
-    return this.parse(request, body.toString('utf8'));
+    return this.send(request, 'application/json', ({ body, recovered }) => (recovered !== undefined ? (recovered as T) : this.parse(request, body.toString('utf8'))));
   }
 
   /** Sends the request and returns the raw body (e.g. a JPEG) with its content type. */
   async callForBytes(request: RequestShape, accept: string): Promise<{ bytes: Buffer; contentType: string }> {
-    const { body, contentType } = await this.send(request, accept);
-    return { bytes: body, contentType };
+    return this.send(request, accept, ({ body, contentType }) => ({ bytes: body, contentType }));
   }
 
-  private async send(request: RequestShape, accept: string): Promise<{ body: Buffer; contentType: string; recovered?: unknown }> {
+  /**
+   * Sends the request and hands the answer to `read`, inside the call's timing: a body that
+   * breaks the contract counts as a failed call in the metrics, as it does for the workflow.
+   */
+  private async send<R>(request: RequestShape, accept: string, read: (answer: { body: Buffer; contentType: string; recovered?: unknown }) => R): Promise<R> {
     const url = new URL(request.baseUrl + fillPath(request.path, request.params ?? {}));
     const started = Date.now();
     const stopHeartbeats = heartbeatWhileWaiting();
     let status: number | undefined;
+    let failure: ApplicationFailure | undefined;
     try {
       let response = await this.request(url, request, accept);
       if (response.statusCode === 401 && this.options.refreshCredentials && (await this.options.refreshCredentials())) {
@@ -121,15 +124,16 @@ export class ProviderClient {
       }
       status = response.statusCode;
       const body = Buffer.from(await response.body.arrayBuffer());
-      if (status >= 200 && status < 300) return { body, contentType: String(response.headers['content-type'] ?? '') };
+      if (status >= 200 && status < 300) return read({ body, contentType: String(response.headers['content-type'] ?? '') });
       const recovered = request.recover?.(status, parseJson(body.toString('utf8')));
-      if (recovered !== undefined) return { body, contentType: String(response.headers['content-type'] ?? ''), recovered };
+      if (recovered !== undefined) return read({ body, contentType: String(response.headers['content-type'] ?? ''), recovered });
       throw this.statusFailure(request, status, response.headers, body.toString('utf8'));
     } catch (error) {
-      if (error instanceof ApplicationFailure) throw error;
-      throw this.transportFailure(request, error as Error & { code?: string });
+      failure = error instanceof ApplicationFailure ? error : this.transportFailure(request, error as Error & { code?: string });
+      throw failure;
     } finally {
       stopHeartbeats();
+      const durationMs = Date.now() - started;
       activityLog('info', 'provider call', {
         provider: this.options.provider,
         step: request.step,
@@ -137,8 +141,9 @@ export class ProviderClient {
         host: url.host,
         path: request.path,
         status: status ?? 'no-response',
-        durationMs: Date.now() - started,
+        durationMs,
       });
+      recordProviderCall(durationMs, { provider: this.options.provider, step: request.step, status: String(status ?? 'no-response'), outcome: failure?.type ?? 'ok' });
     }
   }
 
@@ -167,7 +172,7 @@ export class ProviderClient {
     if (parsed.success) return parsed.data;
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
     // The call succeeded, so the operation probably landed: ambiguous, never a plain retry of a non-idempotent call.
-    return this.fail(request, FAILURE_TYPES.ambiguous, `answered with a body that does not match the contract (${problems})`, {
+    throw this.failure(request, FAILURE_TYPES.ambiguous, `answered with a body that does not match the contract (${problems})`, {
       nonRetryable: !request.idempotent,
     });
   }
@@ -175,39 +180,39 @@ export class ProviderClient {
   private statusFailure(request: RequestShape, status: number, headers: IncomingHttpHeaders, text: string): ApplicationFailure {
     const reason = redact(providerReason(text), this.options.secrets());
     if (status === 401 || status === 403) {
-      return this.fail(request, FAILURE_TYPES.credentialsRefused, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
+      return this.failure(request, FAILURE_TYPES.credentialsRefused, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
     }
     if (status === 429) {
       const delayMs = rateLimitDelayMs(headers);
-      return this.fail(request, FAILURE_TYPES.rateLimited, `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`, {
+      return this.failure(request, FAILURE_TYPES.rateLimited, `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`, {
         nonRetryable: false,
         nextRetryDelay: delayMs,
       });
     }
     if (status >= 500 || status === 408) {
-      return this.fail(request, FAILURE_TYPES.ambiguous, `answered HTTP ${status}${reason ? `: ${reason}` : ''}; the request may have landed`, {
+      return this.failure(request, FAILURE_TYPES.ambiguous, `answered HTTP ${status}${reason ? `: ${reason}` : ''}; the request may have landed`, {
         nonRetryable: !request.idempotent,
       });
     }
-    return this.fail(request, FAILURE_TYPES.rejected, `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`, { nonRetryable: true });
+    return this.failure(request, FAILURE_TYPES.rejected, `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`, { nonRetryable: true });
   }
 
   private transportFailure(request: RequestShape, error: Error & { code?: string }): ApplicationFailure {
     const code = error.code ?? error.name;
     if (NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) {
-      return this.fail(request, FAILURE_TYPES.unavailable, `could not be reached (${code}); the request was not sent`, { nonRetryable: false });
+      return this.failure(request, FAILURE_TYPES.unavailable, `could not be reached (${code}); the request was not sent`, { nonRetryable: false });
     }
     const what = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError ? 'timed out after the request was sent' : `lost the connection (${code})`;
-    return this.fail(request, FAILURE_TYPES.ambiguous, `${what}; the request may have landed`, { nonRetryable: !request.idempotent });
+    return this.failure(request, FAILURE_TYPES.ambiguous, `${what}; the request may have landed`, { nonRetryable: !request.idempotent });
   }
 
-  private fail(
+  private failure(
     request: RequestShape,
     type: string,
     what: string,
     options: { nonRetryable: boolean; nextRetryDelay?: number },
-  ): never {
-    throw ApplicationFailure.create({
+  ): ApplicationFailure {
+    return ApplicationFailure.create({
       type,
       message: `${this.options.provider} step '${request.step}' (${request.method} ${request.path}) ${what}`,
       nonRetryable: options.nonRetryable,
@@ -274,7 +279,7 @@ export function currentAttempt(): number {
 
 /**
  * Heartbeats every 2 s while a call is outstanding, so the server notices a dead worker
- * within the heartbeat timeout. Fast calls finish before the first beat and cost nothing.
+ * within the heartbeat timeout (a regular activity only). Fast calls finish before the first beat and cost nothing.
  */
 function heartbeatWhileWaiting(): () => void {
   let context: Context;
@@ -283,6 +288,8 @@ function heartbeatWhileWaiting(): () => void {
   } catch {
     return () => undefined;
   }
+  // A local activity has no heartbeat (its workflow task is what times out when the worker dies).
+  if (context.info.isLocal) return () => undefined;
   const timer = setInterval(() => context.heartbeat(), 2_000);
   return () => clearInterval(timer);
 }
@@ -293,4 +300,19 @@ function activityLog(level: 'info' | 'warn', message: string, attrs: Record<stri
   } catch {
     // not inside an activity (direct calls from scripts): nothing to log to
   }
+}
+
+/**
+ * Records one call in the provider call histogram (contracts/metrics.ts) through the activity's
+ * metric meter, which the worker exports on GIFTFLOW_METRICS_ADDRESS; `outcome` is `ok` or the
+ * failure type. Outside an activity (scripts) there is no meter and nothing to record.
+ */
+function recordProviderCall(durationMs: number, labels: { provider: string; step: string; status: string; outcome: string }): void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return;
+  }
+  context.metricMeter.createHistogram(PROVIDER_CALL_LATENCY, 'int', 'ms', 'provider HTTP call latency').record(durationMs, labels);
 }

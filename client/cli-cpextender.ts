@@ -1,7 +1,8 @@
 /**
  * The CP Extender commands of the `giftflow` CLI: `redeem`, `confirm`, `release`,
  * `reserve-pool` and `certificate`. cli.ts parses the arguments and dispatches here; each
- * command returns what cli.ts prints as JSON.
+ * command checks its arguments and returns what runs once connected, whose result cli.ts
+ * prints as JSON.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,53 +42,64 @@ type Options = { [K in keyof typeof CPEXTENDER_OPTIONS]?: (typeof CPEXTENDER_OPT
   wait?: boolean;
 };
 
-type Command = (giftflow: GiftflowClient, target: string | undefined, options: Options) => Promise<unknown>;
+/**
+ * Checks its arguments, then returns what runs once connected: a mistake is reported as
+ * itself even while Temporal is down (cli.ts connects only after this returns).
+ */
+type Command = (target: string | undefined, options: Options) => (giftflow: GiftflowClient) => Promise<unknown>;
 
 export const CPEXTENDER_COMMANDS: Record<string, Command> = {
-  async redeem(giftflow, provider, options) {
+  redeem(provider, options) {
     requireCpExtender('redeem', provider);
     if (!options.card) throw new UsageError('missing --card <giftCardId>');
     if ((options.amount === undefined) === (options.points === undefined)) throw new UsageError('give exactly one of --amount <n> or --points <n>');
     if (!options.ref) throw new UsageError('missing --ref <redemptionRef>: the sale or till reference that makes this redemption unique');
-    const handle = await giftflow.cpextender.redeem({
-      redemptionRef: options.ref,
-      input: {
-        giftCardId: options.card,
-        ...(options.amount !== undefined && { amount: number('--amount', options.amount) }),
-        ...(options.points !== undefined && { points: number('--points', options.points) }),
-        ...(options['sale-id'] && { saleId: options['sale-id'] }),
-        ...(options['hold-timeout'] && { holdTimeoutSeconds: number('--hold-timeout', options['hold-timeout']) }),
-        autoConfirm: options['auto-confirm'] ?? false,
-      },
-    });
-    const started = { workflowId: handle.workflowId, redemptionRef: options.ref };
-    return options.wait || options['auto-confirm'] ? { ...started, result: await handle.result() } : started;
+    const redemptionRef = options.ref;
+    const input = {
+      giftCardId: options.card,
+      ...(options.amount !== undefined && { amount: number('--amount', options.amount) }),
+      ...(options.points !== undefined && { points: number('--points', options.points) }),
+      ...(options['sale-id'] && { saleId: options['sale-id'] }),
+      ...(options['hold-timeout'] && { holdTimeoutSeconds: number('--hold-timeout', options['hold-timeout']) }),
+      autoConfirm: options['auto-confirm'] ?? false,
+    };
+    return async (giftflow) => {
+      const handle = await giftflow.cpextender.redeem({ redemptionRef, input });
+      const started = { workflowId: handle.workflowId, redemptionRef };
+      return options.wait || options['auto-confirm'] ? { ...started, result: await handle.result() } : started;
+    };
   },
 
-  async confirm(giftflow, workflowId) {
-    return { workflowId: requireTarget(workflowId), result: await giftflow.cpextender.confirmRedemption(workflowId!) };
+  confirm(target) {
+    const workflowId = requireTarget(target);
+    return async (giftflow) => ({ workflowId, result: await giftflow.cpextender.confirmRedemption(workflowId) });
   },
 
-  async release(giftflow, workflowId) {
-    return { workflowId: requireTarget(workflowId), result: await giftflow.cpextender.releaseRedemption(workflowId!) };
+  release(target) {
+    const workflowId = requireTarget(target);
+    return async (giftflow) => ({ workflowId, result: await giftflow.cpextender.releaseRedemption(workflowId) });
   },
 
-  async 'reserve-pool'(giftflow, provider, options) {
+  'reserve-pool'(provider, options) {
     requireCpExtender('reserve-pool', provider);
     if (!options.count || !options.agency) throw new UsageError('missing --count <n> or --agency <agency>');
     const input = { count: number('--count', options.count), agency: options.agency, ...(options['request-name'] && { requestName: options['request-name'] }) };
     const poolRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
-    const handle = await giftflow.cpextender.reservePool({ poolRef, input });
-    return { workflowId: handle.workflowId, poolRef, result: await handle.result() };
+    return async (giftflow) => {
+      const handle = await giftflow.cpextender.reservePool({ poolRef, input });
+      return { workflowId: handle.workflowId, poolRef, result: await handle.result() };
+    };
   },
 
-  async certificate(giftflow, workflowId, options) {
-    requireTarget(workflowId);
+  certificate(target, options) {
+    const workflowId = requireTarget(target);
     if (!options.out) throw new UsageError('missing --out <file.jpg>');
-    const certificate = await giftflow.cpextender.getCertificate(workflowId!);
     const out = path.resolve(options.out);
-    await writeFile(out, certificate.bytes);
-    return { workflowId, out, contentType: certificate.contentType, bytes: certificate.bytes.length, sha256: certificate.sha256 };
+    return async (giftflow) => {
+      const certificate = await giftflow.cpextender.getCertificate(workflowId);
+      await writeFile(out, certificate.bytes);
+      return { workflowId, out, contentType: certificate.contentType, bytes: certificate.bytes.length, sha256: certificate.sha256 };
+    };
   },
 };
 

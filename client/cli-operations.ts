@@ -8,12 +8,12 @@ import { ORDER_STATES, type GiftflowClient, type OrderSummary } from '.';
 /** A mistake in how the command was called: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
-/** `giftflow list [--state S] [--provider P] [--limit N] [--json]`: an aligned table, or JSON. */
-export async function listOrders(
-  giftflow: GiftflowClient,
-  options: { state?: string; provider?: string; limit?: string; json?: boolean },
-  now = new Date(),
-): Promise<string> {
+/**
+ * `giftflow list [--state S] [--provider P] [--limit N] [--json]`: an aligned table, or JSON.
+ * Checks the options now and returns what runs once connected, as every command here does,
+ * so a mistake is reported as itself even while Temporal is down.
+ */
+export function listOrders(options: { state?: string; provider?: string; limit?: string; json?: boolean }): (giftflow: GiftflowClient) => Promise<string> {
   if (options.state !== undefined && !(ORDER_STATES as string[]).includes(options.state)) {
     throw new UsageError(`unknown --state '${options.state}'; states: ${ORDER_STATES.join(', ')}`);
   }
@@ -22,7 +22,11 @@ export async function listOrders(
   }
   if (options.limit !== undefined && !/^[1-9]\d*$/.test(options.limit)) throw new UsageError('--limit must be a whole number above 0');
   const limit = options.limit === undefined ? undefined : Number(options.limit);
-  const orders = await giftflow.listOrders({ state: options.state as OrderState, provider: options.provider as Provider, limit });
+  return async (giftflow) => ordersTable(await giftflow.listOrders({ state: options.state as OrderState, provider: options.provider as Provider, limit }), options, new Date());
+}
+
+/** The rows of `giftflow list` as an aligned table, or JSON with --json. */
+function ordersTable(orders: OrderSummary[], options: { json?: boolean }, now: Date): string {
   if (options.json) return `${JSON.stringify(orders, null, 2)}\n`;
   if (orders.length === 0) return 'no orders match\n';
   return table(
@@ -56,11 +60,10 @@ export async function orderStatus(giftflow: GiftflowClient, workflowId: string, 
  * `giftflow reconcile <workflowId> --created --order-id X [--payment-id Y]` (a Payway order),
  * `--created --auth-code X` (a CP Extender redemption) or `--not-created`.
  */
-export async function reconcileOrder(
-  giftflow: GiftflowClient,
+export function reconcileOrder(
   workflowId: string,
   options: { created?: boolean; 'not-created'?: boolean; 'order-id'?: string; 'payment-id'?: string; 'auth-code'?: string },
-): Promise<{ workflowId: string } & ReconcileReply> {
+): (giftflow: GiftflowClient) => Promise<{ workflowId: string } & ReconcileReply> {
   if (options.created === options['not-created']) {
     throw new UsageError('say what the provider shows: --created --order-id <id> [--payment-id <id>] (or --auth-code <code> for a redemption), or --not-created');
   }
@@ -76,7 +79,7 @@ export async function reconcileOrder(
     if (options['order-id'] || options['payment-id'] || options['auth-code']) throw new UsageError('--not-created takes no --order-id, --payment-id or --auth-code');
     answer = { outcome: 'not-created' };
   }
-  return { workflowId, ...(await giftflow.reconcileOrder(workflowId, answer)) };
+  return async (giftflow) => ({ workflowId, ...(await giftflow.reconcileOrder(workflowId, answer)) });
 }
 
 function age(order: OrderSummary, now: Date): string {

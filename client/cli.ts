@@ -8,7 +8,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError }
 import { ConfigError } from '../config';
 import { startCodecServerFromEnv } from '../security/codec-server';
 import { PROVIDERS } from '../contracts/shared';
-import { CpExtenderOperationError, GiftflowClient, RetryRefusedError, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError } from '.';
+import { CpExtenderOperationError, GiftflowClient, RetryRefusedError, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError, validateGiftOrder } from '.';
 import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
 import { listOrders, orderStatus, reconcileOrder, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
@@ -42,54 +42,70 @@ ${CPEXTENDER_HELP}  giftflow codec-server            Serve /encode and /decode (
   giftflow --help                  This text.
 
 Temporal is reached through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, ...
-(default 127.0.0.1:7233, namespace default).
+or a profile (TEMPORAL_PROFILE in TEMPORAL_CONFIG_FILE); default 127.0.0.1:7233, namespace
+default. Arguments and order input are checked before connecting (docs/first-run.md).
 `;
 
+/** Every command's options; parseArgs refuses any other. */
+const OPTIONS = {
+  input: { type: 'string', short: 'i' },
+  ref: { type: 'string', short: 'r' },
+  wait: { type: 'boolean', short: 'w' },
+  state: { type: 'string' },
+  provider: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  created: { type: 'boolean' },
+  'not-created': { type: 'boolean' },
+  'order-id': { type: 'string' },
+  'payment-id': { type: 'string' },
+  'auth-code': { type: 'string' },
+  reason: { type: 'string' },
+  ...CPEXTENDER_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The parsed options every command reads from. */
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      input: { type: 'string', short: 'i' },
-      ref: { type: 'string', short: 'r' },
-      wait: { type: 'boolean', short: 'w' },
-      state: { type: 'string' },
-      provider: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-      created: { type: 'boolean' },
-      'not-created': { type: 'boolean' },
-      'order-id': { type: 'string' },
-      'payment-id': { type: 'string' },
-      'auth-code': { type: 'string' },
-      reason: { type: 'string' },
-      ...CPEXTENDER_OPTIONS,
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, target] = positionals;
   if (values.help || !command) {
     process.stdout.write(HELP);
     return;
   }
   if (command === 'order') return placeOrder(target, values);
-  if (command === 'status') return withClient(async (giftflow) => void process.stdout.write(await orderStatus(giftflow, requireWorkflowId(target), values)));
   if (command === 'codec-server') return serveCodec();
-  if (command === 'list') return withClient(async (giftflow) => void process.stdout.write(await listOrders(giftflow, values)));
+  // The arguments are checked before connecting, so a mistake is reported as itself even while Temporal is down.
+  const run = operation(command, target, values);
+  return withClient(async (giftflow) => {
+    const output = await run(giftflow);
+    if (typeof output === 'string') process.stdout.write(output);
+    else print(output);
+  });
+}
+
+/** The operator commands: each checks its arguments and returns what runs once connected. */
+function operation(command: string, target: string | undefined, values: Values): (giftflow: GiftflowClient) => Promise<unknown> {
+  if (command === 'status') {
+    const workflowId = requireWorkflowId(target);
+    return (giftflow) => orderStatus(giftflow, workflowId, values);
+  }
+  if (command === 'list') return listOrders(values);
   if (command === 'retry') {
+    const workflowId = requireWorkflowId(target);
     const input = values.input === undefined ? undefined : readJsonFile(values.input);
-    return withClient(async (giftflow) => print(await giftflow.retryOrder(requireWorkflowId(target), { reason: values.reason, input })));
+    return (giftflow) => giftflow.retryOrder(workflowId, { reason: values.reason, input });
   }
-  if (command === 'reconcile') return withClient(async (giftflow) => print(await reconcileOrder(giftflow, requireWorkflowId(target), values)));
-  if (Object.hasOwn(CPEXTENDER_COMMANDS, command)) {
-    return withClient(async (giftflow) => print(await CPEXTENDER_COMMANDS[command](giftflow, target, values)));
-  }
+  if (command === 'reconcile') return reconcileOrder(requireWorkflowId(target), values);
+  if (Object.hasOwn(CPEXTENDER_COMMANDS, command)) return CPEXTENDER_COMMANDS[command](target, values);
   if (command === 'cancel') {
-    return withClient(async (giftflow) => {
-      const workflowId = requireWorkflowId(target);
+    const workflowId = requireWorkflowId(target);
+    return async (giftflow) => {
       await giftflow.cancelOrder(workflowId);
-      print({ workflowId, cancelRequested: true });
-    });
+      return { workflowId, cancelRequested: true };
+    };
   }
   throw new UsageError(`unknown command '${command}'; run 'giftflow --help'`);
 }
@@ -103,8 +119,10 @@ async function placeOrder(provider: string | undefined, options: { input?: strin
   }
   if (!options.input) throw new UsageError('missing --input <file.json> with the order input');
   const input = readJsonFile(options.input);
+  const orderRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
+  // Bad input is the caller's to fix whether or not Temporal is up: report it before connecting.
+  validateGiftOrder({ provider, orderRef, input });
   await withClient(async (giftflow) => {
-    const orderRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
     const handle = await giftflow.startGiftOrder({ provider, orderRef, input: input as never });
     const started = { workflowId: handle.workflowId, orderRef, provider };
     if (!options.wait) return print(started);

@@ -51,10 +51,5 @@ export class UnknownProviderError extends Error {
   }
 }
 
-/** The Temporal server could not be reached. */
-export class TemporalUnreachableError extends Error {
-  override name = 'TemporalUnreachableError';
-  constructor(address: string, cause: Error) {
-    super(`cannot reach Temporal at ${address} (${cause.message}); start it with 'npm start' or set TEMPORAL_ADDRESS`);
-  }
-}
+/** The Temporal server could not be reached: one class and message for every process (config/temporal.ts). */
+export { TemporalUnreachableError } from '../config/temporal';

@@ -8,11 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
-import { loadTemporalConfig } from '../config';
+import { loadTemporalConfig, reachTemporal } from '../config';
 import { createDataConverter } from '../security/codec-keys';
 import {
   INPUT_FINGERPRINT_MEMO,
   orderWorkflowId,
+  PROVIDER_NAMES,
   PROVIDERS,
   reconcileUpdate,
   SEARCH_ATTRIBUTES,
@@ -24,8 +25,8 @@ import {
   type ReconcileReply,
 } from '../contracts/shared';
 import { CpExtenderClient } from './cpextender';
-import { GiftOrderConflictError, GiftOrderInputError, TemporalUnreachableError, UnknownProviderError } from './errors';
-import { isOrderProvider, ORDER_TYPES, type GiftOrderTypes, type OrderProvider } from './orders';
+import { GiftOrderConflictError, GiftOrderInputError, UnknownProviderError } from './errors';
+import { isOrderProvider, ORDER_TYPES, orderSummary, type GiftOrderTypes, type OrderProvider } from './orders';
 import { retryOrder, type RetryOutcome } from './retry';
 
 export * from './errors';
@@ -45,6 +46,25 @@ export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<(input: Gi
 
 export const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
+/**
+ * The checks startGiftOrder makes before it contacts Temporal (provider, reference, input), so
+ * a caller such as `giftflow order` reports bad input even while Temporal is down.
+ * Raises UnknownProviderError or GiftOrderInputError; returns the validated input.
+ */
+export function validateGiftOrder(request: { provider: string; orderRef: string; input: unknown }) {
+  const { provider } = request;
+  if (!isOrderProvider(provider)) throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
+  const orderType = ORDER_TYPES[provider];
+  if (typeof request.orderRef !== 'string' || !ORDER_REF.test(request.orderRef)) {
+    throw new GiftOrderInputError(provider, [
+      { field: 'orderRef', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' },
+    ]);
+  }
+  const result = orderType.schema.safeParse(request.input);
+  if (!result.success) throw GiftOrderInputError.fromSchemaIssues(provider, result.error.issues);
+  return { provider, orderType, input: result.data };
+}
+
 export class GiftflowClient {
   /** CP Extender redemptions, ID pools and certificates. */
   readonly cpextender = new CpExtenderClient(this);
@@ -53,14 +73,10 @@ export class GiftflowClient {
 
   /** Connects with Temporal's standard environment variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
   static async connect(env: NodeJS.ProcessEnv = process.env): Promise<GiftflowClient> {
-    const { connectionOptions, namespace } = loadTemporalConfig(env);
+    const temporal = loadTemporalConfig(env);
     const dataConverter = await createDataConverter(env);
-    try {
-      const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
-      return new GiftflowClient(new Client({ connection, namespace, dataConverter }));
-    } catch (error) {
-      throw new TemporalUnreachableError(connectionOptions.address, error as Error);
-    }
+    const connection = await reachTemporal(temporal, () => Connection.connect({ ...temporal.connectionOptions, connectTimeout: '5s' }));
+    return new GiftflowClient(new Client({ connection, namespace: temporal.namespace, dataConverter }));
   }
 
   async close(): Promise<void> {
@@ -73,18 +89,10 @@ export class GiftflowClient {
    * raises GiftOrderConflictError; bad input raises GiftOrderInputError. Neither starts anything.
    */
   async startGiftOrder<P extends OrderProvider>(request: StartGiftOrderRequest<P>): Promise<GiftOrderHandle<P>> {
-    const provider: string = request.provider;
-    if (!isOrderProvider(provider)) throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
-    const orderType = ORDER_TYPES[provider];
-    if (typeof request.orderRef !== 'string' || !ORDER_REF.test(request.orderRef)) {
-      throw new GiftOrderInputError(provider, [
-        { field: 'orderRef', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' },
-      ]);
-    }
-    const parsed = orderType.schema.safeParse(request.input);
-    if (!parsed.success) throw GiftOrderInputError.fromSchemaIssues(provider, parsed.error.issues);
+    const { provider, orderType, input } = validateGiftOrder(request);
     const workflowId = orderWorkflowId(request.provider, request.orderRef);
-    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input: parsed.data, callerInput: request.input });
+    const summary = orderSummary(provider, request.orderRef, input);
+    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input, callerInput: request.input, summary });
     return handle as GiftOrderHandle<P>;
   }
 
@@ -103,9 +111,11 @@ export class GiftflowClient {
     ref: string;
     input: unknown;
     callerInput: unknown;
+    /** The Web UI's one line for it (no personal data); by default the provider and the reference. */
+    summary?: string;
   }): Promise<WorkflowHandle> {
     const { workflowId, provider } = start;
-    const fingerprint = inputFingerprint(start.callerInput);
+    const fingerprint = orderFingerprint(start.callerInput);
     const handle = this.temporal.workflow.getHandle(workflowId);
     try {
       await this.temporal.workflow.start(start.workflowType, {
@@ -117,6 +127,7 @@ export class GiftflowClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },
+        staticSummary: start.summary ?? `${PROVIDER_NAMES[provider]} ${start.ref}`,
         typedSearchAttributes: [
           { key: SEARCH_ATTRIBUTES.provider, value: provider },
           { key: SEARCH_ATTRIBUTES.orderRef, value: start.ref },
@@ -129,9 +140,10 @@ export class GiftflowClient {
     }
     // An order already exists under this reference: attach to it only if its input is the same.
     const description = await handle.describe();
-    // Orders started before the fingerprint covered the caller's input carry the validated input's.
+    // Older orders carry an older form: the caller's input unnormalised, or before that the validated input's.
     const recorded = description.memo?.[INPUT_FINGERPRINT_MEMO];
-    if (recorded !== fingerprint && recorded !== inputFingerprint(start.input)) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
+    const same = [fingerprint, inputFingerprint(start.callerInput), inputFingerprint(start.input)].includes(recorded as string);
+    if (!same) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
     return handle;
   }
 
@@ -239,18 +251,36 @@ export interface OrderSummary {
   lastError: string | null;
 }
 
-/** SHA-256 of the canonical JSON (keys sorted) of a validated input. */
+/**
+ * The fingerprint an order records in its memo (INPUT_FINGERPRINT_MEMO), which a repeated
+ * start must match to attach: SHA-256 of the caller's input as given, normalised (every string
+ * trimmed and NFC, object keys sorted, undefined members dropped). Not the validated input:
+ * defaults the schema adds stay out, so changing a default never turns a repeat into a conflict;
+ * and a repeat that differs only by spaces around a value or by Unicode form is the same order.
+ */
+export function orderFingerprint(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input, normalizeText)).digest('hex');
+}
+
+/**
+ * SHA-256 of the canonical JSON (keys sorted) of the input exactly as given, not normalised:
+ * the fingerprint orders recorded before orderFingerprint, and the seed of the references the
+ * CLI derives without --ref (`cli-` + its first 16 hex digits). Frozen: a change would give a
+ * repeated CLI call a new reference, so a second order.
+ */
 export function inputFingerprint(input: unknown): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+const normalizeText = (value: string) => value.trim().normalize('NFC');
+
+function canonicalJson(value: unknown, text: (value: string) => string = (same) => same): string {
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, text)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, text)}`).join(',')}}`;
   }
-  return JSON.stringify(value);
+  return JSON.stringify(typeof value === 'string' ? text(value) : value);
 }

@@ -8,11 +8,13 @@
  * environment alone.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { PAYWAY_PATHS } from '../contracts/payway';
 import { TASK_QUEUES } from '../contracts/shared';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalAddressSource } from './temporal';
 
 const SANDBOX = 'http://127.0.0.1:4010';
 
@@ -48,6 +50,23 @@ const taskQueueList = z
       .min(1, 'must name at least one task queue'),
   );
 
+/** Where the worker serves Prometheus metrics unless GIFTFLOW_METRICS_ADDRESS says otherwise. */
+const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
+
+/** `IP:port` (the SDK's exporter takes no host names); empty or `off` serves no metrics. */
+const metricsAddress = z
+  .string()
+  .default(DEFAULT_METRICS_ADDRESS)
+  .transform((value) => value.trim())
+  .refine((value) => ['', 'off'].includes(value) || isSocketAddress(value), { error: 'must be IP:port, such as 0.0.0.0:9464 or [::1]:9464, or off' })
+  .transform((value) => (['', 'off'].includes(value) ? undefined : value));
+
+function isSocketAddress(value: string): boolean {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[3]) > 65535) return false;
+  return match[1] ? isIP(match[1]) === 6 : isIP(match[2]) === 4;
+}
+
 const envSchema = z.object({
   FLEXYBOX_CRM_URL: url(`${SANDBOX}/flexybox/crm/api/v2`),
   FLEXYBOX_POS_URL: url(`${SANDBOX}/flexybox/pos/api/v1`),
@@ -72,6 +91,9 @@ const envSchema = z.object({
   /** Workflow runs each Worker keeps in memory; unset = the SDK's default, sized from the heap limit. */
   GIFTFLOW_MAX_CACHED_WORKFLOWS: z.coerce.number({ error: 'must be a whole number' }).int().min(0).optional(),
   GIFTFLOW_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  GIFTFLOW_METRICS_ADDRESS: metricsAddress,
+  /** How often the worker counts orders waiting for an operator (one visibility count per provider and state). */
+  GIFTFLOW_WAITING_ORDERS_INTERVAL_MS: milliseconds(30_000),
 });
 
 export interface GiftflowConfig {
@@ -85,11 +107,16 @@ export interface GiftflowConfig {
   taskQueues: string[];
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   maxCachedWorkflows?: number;
+  /** Prometheus endpoint (`IP:port`, served at /metrics; undefined: none) and how often the waiting-orders gauge is counted. */
+  metrics: { address?: string; waitingOrdersIntervalMs: number };
   /** The values of every credential variable, so logs and errors can mask them. */
   secrets: string[];
 }
 
 const SECRET_VARIABLE = /(TOKEN|SECRET|SECRET_KEY|PASSWORD|API_KEY)$/;
+
+/** Closes every configuration message: the two ways any variable is set. */
+const HOW_TO_SET = 'Set each variable in the environment, or in a file named by <NAME>_FILE (e.g. FLEXYBOX_TOKEN_FILE=/run/secrets/flexybox-token).';
 
 /** Raised for invalid configuration; its message lists every offending variable. */
 export class ConfigError extends Error {
@@ -103,8 +130,29 @@ export class ConfigError extends Error {
 
   /** The one message format for every loader: a heading, then each problem on its own line. */
   static of(problems: string[], heading = 'invalid configuration (see .env.example)'): ConfigError {
-    return new ConfigError(`${heading}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+    const list = problems.map((p) => `  - ${p}`).join('\n');
+    return new ConfigError(`${heading}:\n${list}\n${HOW_TO_SET}`, problems);
   }
+}
+
+/**
+ * Runs each loader and returns their results, or throws one ConfigError listing the problems
+ * of all of them: a process that reads several groups of settings (the worker: giftflow's
+ * variables and the codec keys) names every problem in one message, not one per start.
+ */
+export function loadTogether<T extends unknown[]>(...loaders: { [K in keyof T]: () => T[K] }): T {
+  const problems: string[] = [];
+  const results = loaders.map((load) => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...(error.problems.length ? error.problems : [error.message]));
+      return undefined;
+    }
+  });
+  if (problems.length) throw ConfigError.of(problems);
+  return results as T;
 }
 
 /** Whether `env` is a production deployment, where development defaults are refused. */
@@ -170,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig
     taskQueues: e.GIFTFLOW_TASK_QUEUES,
     logLevel: e.GIFTFLOW_LOG_LEVEL,
     maxCachedWorkflows: e.GIFTFLOW_MAX_CACHED_WORKFLOWS,
+    metrics: { address: e.GIFTFLOW_METRICS_ADDRESS, waitingOrdersIntervalMs: e.GIFTFLOW_WAITING_ORDERS_INTERVAL_MS },
     secrets: Object.entries(e)
       .filter(([name, value]) => SECRET_VARIABLE.test(name) && typeof value === 'string')
       .map(([, value]) => value as string),
@@ -189,18 +238,40 @@ export function loadArtifactsDir(env: NodeJS.ProcessEnv = process.env): string {
   return parsed.data.GIFTFLOW_ARTIFACTS_DIR;
 }
 
+/** Only the metrics address, for `npm start`'s summary; undefined when metrics are off. */
+export function loadMetricsAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const parsed = envSchema.shape.GIFTFLOW_METRICS_ADDRESS.safeParse(env.GIFTFLOW_METRICS_ADDRESS);
+  if (!parsed.success) throw ConfigError.of(parsed.error.issues.map((issue) => `GIFTFLOW_METRICS_ADDRESS: ${issue.message}`));
+  return parsed.data;
+}
+
+export * from './temporal';
+
+export interface TemporalConfig {
+  connectionOptions: NativeConnectionOptions & { address: string };
+  namespace: string;
+  /** Where the address came from (TEMPORAL_ADDRESS, a profile, the default), for messages. */
+  addressSource: string;
+}
+
 /**
  * Temporal connection settings by Temporal's own conventions (env vars and the optional
  * TOML profile file); defaults to the local dev server's address and the default namespace.
+ * A profile that is missing or unreadable is a ConfigError naming its variables.
  */
-export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): {
-  connectionOptions: NativeConnectionOptions & { address: string };
-  namespace: string;
-} {
-  const loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (error) {
+    throw ConfigError.of([`TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE: ${(error as Error).message}; fix the profile file, or unset both and set TEMPORAL_ADDRESS`], 'invalid Temporal connection settings');
+  }
+  const { address } = loaded.connectionOptions;
+  if (address === '') throw ConfigError.of([`TEMPORAL_ADDRESS: must not be empty; set it to host:port, or unset it for ${DEFAULT_TEMPORAL_ADDRESS}`], 'invalid Temporal connection settings');
   return {
-    connectionOptions: { ...loaded.connectionOptions, address: loaded.connectionOptions.address ?? '127.0.0.1:7233' },
+    connectionOptions: { ...loaded.connectionOptions, address: address ?? DEFAULT_TEMPORAL_ADDRESS },
     namespace: loaded.namespace ?? 'default',
+    addressSource: temporalAddressSource(env, address !== undefined),
   };
 }
 

@@ -19,6 +19,14 @@ export const TASK_QUEUES = {
 export type Provider = keyof typeof TASK_QUEUES;
 export const PROVIDERS = Object.keys(TASK_QUEUES) as Provider[];
 
+/** Each provider's name as operators read it (Web UI summaries and current details). */
+export const PROVIDER_NAMES: Record<Provider, string> = {
+  flexybox: 'Flexybox',
+  cpextender: 'CP Extender',
+  smartgift: 'Smart Gift',
+  payway: 'Payway',
+};
+
 /** Search attributes (all Keyword) that let operators find orders; never PII. */
 export const SEARCH_ATTRIBUTES = {
   provider: defineSearchAttributeKey('GiftProvider', SearchAttributeType.KEYWORD),
@@ -162,4 +170,15 @@ export const RERUN_OF_MEMO = 'giftflowRerunOf';
 /** Workflow ID for a caller's order reference: the first layer of exactly-once. */
 export function orderWorkflowId(provider: Provider, orderRef: string): string {
   return `giftorder-${provider}-${orderRef}`;
+}
+
+/**
+ * The caller's reference in a workflow ID of the convention `gift<kind>-<provider>-<ref>`
+ * (orders, CP Extender redemptions and pools: orderWorkflowId, contracts/cpextender.ts); any
+ * other ID is its own reference, so an order started under a free-form ID is still found by it.
+ */
+export function orderRefFromWorkflowId(provider: Provider, workflowId: string): string {
+  const prefix = /^gift(?:order|redeem|pool)-/.exec(workflowId)?.[0];
+  const ref = prefix && workflowId.startsWith(`${prefix}${provider}-`) ? workflowId.slice(`${prefix}${provider}-`.length) : '';
+  return ref || workflowId;
 }

@@ -10,12 +10,13 @@ _giftflow_ensure_deps() {
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
   # npm rewrites node_modules/.package-lock.json on every install, so it dates the tree.
-  # `npm install` rather than `npm ci`: the lock lacks the optional native packages of other
-  # platforms (@swc/core-darwin-*, ...) that this registry does not serve, which `npm ci`
-  # rejects as out of sync; `npm install` follows the lock and skips them.
+  # `npm ci`: it installs exactly the committed lock and never rewrites it (`npm install`
+  # may, which left a newcomer's tree dirty). The lock lists every platform's optional
+  # native packages (@swc/core-*, @esbuild/*), so the same lock installs on macOS, Windows
+  # and arm64 Linux; test/newcomer.test.ts checks that it stays so.
   if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
-    echo "Installing npm dependencies..." >&2
-    (cd "$root" && npm install --no-audit --no-fund) >&2 || return 1
+    echo "Installing npm dependencies (npm ci)..." >&2
+    (cd "$root" && npm ci --no-audit --no-fund) >&2 || return 1
   fi
 
   local cli=""

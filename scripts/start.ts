@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { loadMetricsAddress } from '../config';
+import { metricsUrl } from '../contracts/metrics';
 import { ensureDevKeyFile } from '../security/codec-keys';
 import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers, tsProcess } from './dev-server';
 
@@ -106,7 +108,7 @@ async function startCodecServer(): Promise<string | undefined> {
 async function startTemporal(codecEndpoint: string | undefined): Promise<{ address: string; uiUrl?: string }> {
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
-    if (!(await temporalAnswers(external, 5000))) throw new Error(`TEMPORAL_ADDRESS=${external} does not answer; start that server or unset TEMPORAL_ADDRESS to run a local one`);
+    if (!(await temporalAnswers(external, 5000))) throw new Error(`cannot reach Temporal at ${external} (TEMPORAL_ADDRESS): no answer within 5 s; start that server, or unset TEMPORAL_ADDRESS to run a local one`);
     log(`using the Temporal server at ${external}`);
     return { address: external };
   }
@@ -173,6 +175,7 @@ async function main() {
       `  Web UI:    ${temporal.uiUrl ?? '(served by the server at TEMPORAL_ADDRESS)'}`,
       `  Sandbox:   ${sandboxOn ? sandboxUrl : 'off (GIFTFLOW_SANDBOX=off)'}`,
       `  Codec:     ${codecEndpoint ? `${codecEndpoint} (payloads encrypted; temporal CLI: --codec-endpoint ${codecEndpoint})` : 'off (GIFTFLOW_CODEC=off)'}`,
+      `  Metrics:   ${metricsUrl(loadMetricsAddress(process.env))}`,
       '',
       '  Place an order:',
       `    npx giftflow order flexybox --input examples/flexybox-order.json --ref demo-$(date +%s) --wait`,

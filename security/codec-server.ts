@@ -7,8 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { ConfigError, DEFAULT_CODEC_BODY_LIMIT_MB, loadCodecServerConfig, type CodecServerConfig } from '../config';
-import { loadCodecSettings, type CodecSettings } from './codec-keys';
+import { ConfigError, DEFAULT_CODEC_BODY_LIMIT_MB, loadCodecServerConfig, loadTogether } from '../config';
+import { loadCodecSettings } from './codec-keys';
 import { AesGcmPayloadCodec, UnknownCodecKeyError } from './payload-codec';
 
 export interface CodecServerOptions {
@@ -136,20 +136,10 @@ export async function startCodecServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   log: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const problems: string[] = [];
-  const collect = <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...(error.problems.length ? error.problems : [error.message]));
-      return undefined;
-    }
-  };
-  const settings: CodecSettings | null | undefined = collect(() => loadCodecSettings(env));
-  const config: CodecServerConfig | undefined = collect(() => loadCodecServerConfig(env));
-  if (settings === null) problems.unshift('GIFTFLOW_CODEC_KEYS: no codec keys configured, so there is nothing to decode; set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE');
-  if (problems.length || !settings || !config) throw ConfigError.of(problems);
+  const [settings, config] = loadTogether(
+    () => loadCodecSettings(env) ?? missingKeys(),
+    () => loadCodecServerConfig(env),
+  );
   const app = createCodecServer({
     codec: await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId),
     allowedOrigins: config.allowedOrigins,
@@ -159,4 +149,9 @@ export async function startCodecServerFromEnv(
   });
   const url = await app.listen({ host: config.host, port: config.port });
   return { url, close: () => app.close() };
+}
+
+/** Without keys a codec server has nothing to decode: a configuration problem like the others. */
+function missingKeys(): never {
+  throw ConfigError.of(['GIFTFLOW_CODEC_KEYS: no codec keys configured, so there is nothing to decode; set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE']);
 }

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadArtifactsDir, loadCodecServerConfig, loadConfig, loadTemporalConfig } from '../config';
+import { tsProcess } from '../scripts/dev-server';
 
 describe('configuration', () => {
   it('defaults to the sandbox and every task queue', () => {
@@ -146,6 +148,56 @@ describe('codec server configuration', () => {
     writeFileSync(path.join(dir, 'token'), 'codec-token-from-file\n');
     expect(loadCodecServerConfig({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_AUTH_TOKEN_FILE: path.join(dir, 'token') }).authToken).toBe('codec-token-from-file');
     const unreadable = () => loadCodecServerConfig({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_AUTH_TOKEN_FILE: path.join(dir, 'missing') });
-    expect(unreadable).toThrow(/GIFTFLOW_CODEC_AUTH_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/);
+    expect(unreadable).toThrow(/GIFTFLOW_CODEC_AUTH_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/m);
+  });
+});
+
+describe('every configuration problem at once, from the real processes', () => {
+  const ROOT = path.resolve(__dirname, '..');
+  /** Runs the process with only `env` (and PATH) and returns its exit code and stderr. */
+  const run = (command: [string, string[]], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(command[0], command[1], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+      );
+      child.stdin?.end();
+    });
+  const problemLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('  - '));
+
+  it('the worker lists its settings and codec-key problems in one message and exits before connecting', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-config-'));
+    const { code, stderr } = await run(tsProcess(path.join(ROOT, 'workers', 'main.ts')), {
+      GIFTFLOW_ENV: 'production',
+      FLEXYBOX_CRM_URL: 'ftp://flexybox.example',
+      GIFTFLOW_CODEC_KEYS_FILE: path.join(dir, 'missing-keys'),
+      // Nothing listens here: a worker that got past its settings would report a connection failure instead.
+      TEMPORAL_ADDRESS: '127.0.0.1:9',
+    });
+    expect(code).toBe(1);
+    const lines = problemLines(stderr);
+    expect(lines).toContain('  - FLEXYBOX_CRM_URL: must be an http(s) URL');
+    for (const name of ['FLEXYBOX_TOKEN', 'SMARTGIFT_SECRET_KEY', 'SMARTGIFT_CODE_SECRET', 'PAYWAY_CLIENT_ID', 'PAYWAY_CLIENT_SECRET', 'CPEXTENDER_TOKEN']) {
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  - ${name}: is the sandbox's development value, .*; set ${name} or ${name}_FILE `)));
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/^  - GIFTFLOW_CODEC_KEYS_FILE: cannot read .*missing-keys \(ENOENT\)$/));
+    expect(lines).toHaveLength(8);
+    expect(stderr.startsWith('invalid configuration (see .env.example):\n')).toBe(true);
+    expect(stderr).toContain('Set each variable in the environment, or in a file named by <NAME>_FILE');
+    expect(stderr).not.toMatch(/cannot reach|ECONNREFUSED|failed:/i);
+  });
+
+  it('the codec server lists its key and server problems in one message', async () => {
+    const { code, stderr } = await run(tsProcess(path.join(ROOT, 'client', 'cli.ts'), 'codec-server'), {
+      GIFTFLOW_ENV: 'production',
+      GIFTFLOW_CODEC_KEYS: 'k1:c2hvcnQ=',
+      GIFTFLOW_CODEC_SERVER_PORT: '70000',
+    });
+    expect(code).not.toBe(0);
+    const lines = problemLines(stderr);
+    expect(lines).toEqual([
+      "  - GIFTFLOW_CODEC_KEYS: key 'k1' must be 32 bytes of base64 (got 5)",
+      '  - GIFTFLOW_CODEC_SERVER_PORT: must be a port number',
+      expect.stringMatching(/^  - GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production .*; set GIFTFLOW_CODEC_AUTH_TOKEN or GIFTFLOW_CODEC_AUTH_TOKEN_FILE/),
+    ]);
   });
 });

@@ -2,31 +2,36 @@
  * The giftflow worker process: polls every configured provider task queue until SIGINT or
  * SIGTERM, then drains in-flight tasks and exits. Configuration comes from the environment.
  */
-import { DefaultLogger, NativeConnection, Runtime, type LogEntry } from '@temporalio/worker';
-import { ConfigError, loadConfig, loadTemporalConfig } from '../config';
+import { DefaultLogger, NativeConnection, type LogEntry } from '@temporalio/worker';
+import { ConfigError, loadConfig, loadTemporalConfig, loadTogether, reachTemporal } from '../config';
 import { closeHttpPools } from '../activities/http';
-import { createDataConverter } from '../security/codec-keys';
+import { metricsUrl } from '../contracts/metrics';
+import { installRuntime, startWaitingOrdersGauge } from '../observability/metrics';
+import { createDataConverter, loadCodecSettings } from '../security/codec-keys';
 import { redactLogEntry } from '../security/redact';
 import { createGiftflowWorkers } from './giftflow-workers';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const temporal = loadTemporalConfig();
+  // Every group of settings is checked before the first problem is reported: one message names them all.
+  const [config, temporal] = loadTogether(loadConfig, loadTemporalConfig, loadCodecSettings);
   const dataConverter = await createDataConverter();
   // Every entry the Runtime logger prints (SDK, activities, workflows through their sink, core)
   // passes the redaction first: masked by field name, then by pattern (security/redact.ts).
   // Inside the log function, so only entries at or above the level pay for it.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(redactLogEntry(entry, config.secrets))) });
-  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  // The Runtime also serves the Prometheus metrics (observability/metrics.ts).
+  installRuntime({ logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(redactLogEntry(entry, config.secrets))) }, config);
+  const connection = await reachTemporal(temporal, () => NativeConnection.connect(temporal.connectionOptions));
+  const stopGauge = startWaitingOrdersGauge({ connection, namespace: temporal.namespace, config });
   try {
     const workers = await createGiftflowWorkers({ connection, namespace: temporal.namespace, config, dataConverter });
     const running = Promise.all(workers.map((worker) => worker.run()));
     process.stdout.write(
       `giftflow worker ready: namespace ${temporal.namespace} at ${temporal.connectionOptions.address}, ` +
-        `polling ${config.taskQueues.join(', ')}\n`,
+        `polling ${config.taskQueues.join(', ')}; metrics ${metricsUrl(config.metrics.address)}\n`,
     );
     await running;
   } finally {
+    stopGauge();
     await connection.close();
     await closeHttpPools();
   }
