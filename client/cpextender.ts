@@ -25,6 +25,7 @@ import {
   type CpExtenderRedeemInput,
   type CpExtenderRedeemResult,
 } from '../contracts/cpextender';
+import { formatMinorUnits, PROVIDER_SCALES, toMinorUnits } from '../contracts/money';
 import { statusQuery } from '../contracts/shared';
 import { GiftOrderInputError } from './errors';
 import { ORDER_REF, type GiftflowClient } from '.';
@@ -46,7 +47,11 @@ export class CpExtenderClient {
     const input = validate(cpExtenderRedeemInputSchema, request.redemptionRef, request.input);
     const workflowId = redemptionWorkflowId(request.redemptionRef);
     const start = { workflowType: CPEXTENDER_REDEEM_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
-    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input, callerInput: request.input })) as RedemptionHandle;
+    const { decimals } = PROVIDER_SCALES.cpextender;
+    const what = input.amount === undefined ? `${input.points} points` : formatMinorUnits(toMinorUnits(input.amount, decimals)!, decimals);
+    // The Web UI's line for it, like an order's (client/orders.ts): no card number, only what is redeemed.
+    const summary = `CP Extender redemption ${request.redemptionRef}: ${what}, ${input.autoConfirm ? 'confirmed at once' : 'held until confirmed or released'}`;
+    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input, callerInput: request.input, summary })) as RedemptionHandle;
   }
 
   /**
@@ -71,7 +76,8 @@ export class CpExtenderClient {
   async reservePool(request: { poolRef: string; input: CpExtenderPoolInput }): Promise<PoolHandle> {
     const input = validate(cpExtenderPoolInputSchema, request.poolRef, request.input);
     const start = { workflowType: CPEXTENDER_POOL_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
-    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input })) as PoolHandle;
+    const summary = `CP Extender ID pool ${request.poolRef}: ${input.count} GiftCardId${input.count === 1 ? '' : 's'}`;
+    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input, summary })) as PoolHandle;
   }
 
   /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */

@@ -124,4 +124,11 @@ describe('orders started by any Temporal client', () => {
     // The client set every search attribute at start, so the workflow upserted none (no patch marker).
     expect(await patchesIn(handle)).not.toContain('sets-own-search-attributes');
   });
+
+  it('gives a CP Extender ID pool started by giftflow its own summary line', async () => {
+    const poolRef = uniqueRef('pool-summary');
+    const handle = await env.stack.giftflow.cpextender.reservePool({ poolRef, input: { count: 3, agency: 'Summary Agency' } });
+    await handle.result();
+    expect(await staticSummary(handle)).toBe(`CP Extender ID pool ${poolRef}: 3 GiftCardIds`);
+  });
 });
