@@ -66,7 +66,8 @@ export function rawText(field: string, { max, multiline = false }: TextOptions) 
       (value) => !INVISIBLE.test(multiline ? value.replace(/\r?\n/g, '') : value),
       `${field} must not contain control or invisible characters (such as zero-width spaces)${multiline ? '; line breaks are allowed' : ''}`,
     )
-    .refine((value) => length(value) <= max, `${field} must be at most ${max} characters`);
+    .refine((value) => length(value) <= max, `${field} must be at most ${max} characters`)
+    .meta({ maxLength: max });
 }
 
 /**
@@ -81,7 +82,8 @@ export function text(field: string, options: TextOptions) {
     .normalize('NFC')
     .refine((value) => !INVISIBLE.test(value), `${field} must not contain control or invisible characters (such as zero-width spaces)`)
     .min(1, `${field} must not be empty`)
-    .refine((value) => length(value) <= options.max, `${field} must be at most ${options.max} characters`);
+    .refine((value) => length(value) <= options.max, `${field} must be at most ${options.max} characters`)
+    .meta({ maxLength: options.max });
 }
 
 /** RFC 5321's limits: 64 characters before the @, 254 for the whole address. */
@@ -107,7 +109,8 @@ export function email(field: string) {
     .normalize('NFC')
     .refine((value) => !INVISIBLE.test(value), `${field} must not contain control or invisible characters (such as zero-width spaces)`)
     .refine((value) => EMAIL.test(value), `${field} must be an e-mail address`)
-    .refine((value) => length(value) <= EMAIL_MAX, `${field} must be at most ${EMAIL_MAX} characters`);
+    .refine((value) => length(value) <= EMAIL_MAX, `${field} must be at most ${EMAIL_MAX} characters`)
+    .meta({ maxLength: EMAIL_MAX });
 }
 
 /**
@@ -132,7 +135,8 @@ export const ISO_4217_CURRENCIES: ReadonlySet<string> = new Set(
 export function currency(field: string) {
   return z
     .string({ error: `${field} must be an ISO 4217 code such as DKK` })
-    .refine((value) => ISO_4217_CURRENCIES.has(value), `${field} must be an active ISO 4217 currency code such as DKK`);
+    .refine((value) => ISO_4217_CURRENCIES.has(value), `${field} must be an active ISO 4217 currency code such as DKK`)
+    .meta({ enum: [...ISO_4217_CURRENCIES] });
 }
 
 /**
