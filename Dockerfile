@@ -21,5 +21,10 @@ COPY . .
 
 USER node
 
+# Prometheus metrics (docs/metrics.md): on every interface inside the container, so a scraper
+# on the container network reaches them; publish the port only where Prometheus needs it.
+ENV GIFTFLOW_METRICS_ADDRESS=0.0.0.0:9464
+EXPOSE 9464
+
 # --max-semi-space-size: see NODE_FLAGS in scripts/dev-server.ts (~60 MB less RSS under load).
 CMD ["node", "--max-semi-space-size=2", "--require", "tsx/cjs", "workers/main.ts"]
