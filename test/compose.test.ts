@@ -4,14 +4,14 @@
  * `dclint` package, which ships the current compose-spec schema (draft-07).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
 import { SEARCH_ATTRIBUTE_NAMES, TASK_QUEUES } from '../contracts/shared';
+import { DYNAMIC_CONFIG, HOST_PLACEMENT, serverPlacement, serviceEnv, servicePorts, UI_MODULE_VERSION } from '../scripts/cluster/cluster';
+import { commandOf, conditionsOf, environmentOf, imageTag, interpolate, loadYaml, readCompose, resolvedService } from '../scripts/cluster/compose';
 import { NODE_FLAGS } from '../scripts/dev-server';
 
 const ROOT = join(__dirname, '..');
-const COMPOSE_PATH = join(ROOT, 'docker-compose.temporal.yml');
 const WORKER = 'giftflow-worker';
 /** Host variables the worker needs for the providers (docs/design.md, sandbox contract). */
 const PROVIDER_VARS = [
@@ -27,26 +27,6 @@ const SECRET_NAME = /(TOKEN|PASSWORD|PWD|SECRET|API_KEY|PRIVATE_KEY|CREDENTIALS?
 /** `${NAME}` or `${NAME:?message}`: taken from the host, with no default to fall back on. */
 const REQUIRED_FROM_HOST = /^\$\{[A-Za-z_][A-Za-z0-9_]*(:?\?[^}]*)?\}$/;
 
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: string | string[];
-  environment?: Record<string, string | number | boolean | null> | string[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  healthcheck?: { test?: unknown; disable?: boolean };
-  volumes?: unknown[];
-}
-interface ComposeFile {
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-}
-
-function loadYaml(text: string): unknown {
-  const doc = parseDocument(text, { merge: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
-  return doc.toJS();
-}
-
 function composeValidator(): ValidateFunction {
   const schemaPath = join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
@@ -60,47 +40,7 @@ function composeValidator(): ValidateFunction {
   return ajv.compile(schema);
 }
 
-/** Compose's interpolation of `$$`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:?m}`, `${VAR?m}`, `${VAR:+x}`. */
-function interpolate<T>(value: T, env: Record<string, string | undefined>): T {
-  if (typeof value === 'string') {
-    const pattern = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}/g;
-    return value.replace(pattern, (match, name: string | undefined, op: string | undefined, arg = '') => {
-      if (match === '$$') return '$';
-      const raw = env[name!];
-      const unset = op?.startsWith(':') ? raw === undefined || raw === '' : raw === undefined;
-      if (op?.endsWith('?') && unset) throw new Error(`required variable ${name} is missing: ${arg}`);
-      if (op?.endsWith('-') && unset) return arg;
-      if (op?.endsWith('+')) return unset ? '' : arg;
-      return raw ?? '';
-    }) as T;
-  }
-  if (Array.isArray(value)) return value.map((item) => interpolate(item, env)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
-  }
-  return value;
-}
-
-function environmentOf(service: Service): Record<string, string> {
-  const env = service.environment ?? {};
-  if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
-  }
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]));
-}
-
-function commandOf(service: Service): string {
-  return ([] as string[]).concat(service.command ?? []).join(' ').replace(/\$\$/g, '$');
-}
-
-function conditionsOf(service: Service): Record<string, string> {
-  const deps = service.depends_on ?? {};
-  if (Array.isArray(deps)) return Object.fromEntries(deps.map((name) => [name, 'service_started']));
-  return Object.fromEntries(Object.entries(deps).map(([name, dep]) => [name, dep.condition ?? 'service_started']));
-}
-
-const composeText = readFileSync(COMPOSE_PATH, 'utf8');
-const compose = loadYaml(composeText) as ComposeFile;
+const { text: composeText, compose } = readCompose();
 const services = compose.services;
 /** Every variable the file names with `:?`, set to a placeholder: what an operator must export. */
 const requiredVars = [...composeText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?/g)].map((m) => m[1]);
@@ -164,7 +104,7 @@ describe('docker-compose.temporal.yml', () => {
         expect({ name, build: service.build }).toEqual({ name, build: expect.anything() });
         continue;
       }
-      const tag = /^[^@]+?(?::([^:/@]+))?(?:@sha256:[a-f0-9]{64})?$/.exec(service.image)?.[1];
+      const tag = imageTag(service.image);
       expect({ name, tag }).toEqual({ name, tag: expect.stringMatching(/^\d/) });
     }
   });
@@ -202,6 +142,53 @@ describe('docker-compose.temporal.yml', () => {
     const named = mounts.map((mount) => mount.split(':')).find(([, target]) => target === '/var/lib/postgresql/data');
     expect(named?.[0]).toBeDefined();
     expect(Object.keys(compose.volumes ?? {})).toContain(named![0]);
+  });
+});
+
+describe('docker-compose.temporal.yml as the source of `npm run cluster` (scripts/cluster/)', () => {
+  const serverTag = imageTag(services.temporal.image)!;
+
+  it('builds temporal-server, temporal-sql-tool and the UI server at the versions the images carry', () => {
+    const build = readFileSync(join(ROOT, 'scripts', 'cluster', 'build.sh'), 'utf8');
+    // build.sh reads the server version from the temporal service's image line with this pattern.
+    const pinned = composeText.match(/^ *image: temporalio\/server:([0-9][0-9.]*)$/m)?.[1];
+    expect(pinned).toBe(serverTag);
+    // temporal-sql-tool and the schema files come from the server module: admin-tools must be the same release.
+    for (const job of ['temporal-schema', 'temporal-namespace', 'temporal-search-attributes']) expect({ job, tag: imageTag(services[job].image) }).toEqual({ job, tag: serverTag });
+    const uiModule = /^TEMPORAL_UI_MODULE_VERSION=(v\S+)$/m.exec(build)?.[1];
+    expect(uiModule).toBe(UI_MODULE_VERSION);
+    // The module proxy lacks some patch releases of the UI image: the minor version must agree.
+    const minor = (version: string) => version.replace(/^v/, '').split('.').slice(0, 2).join('.');
+    expect(minor(UI_MODULE_VERSION)).toBe(minor(imageTag(services['temporal-ui'].image)!));
+  });
+
+  it('mounts the dynamic config file that the local cluster points temporal-server at', () => {
+    const env = environmentOf(services.temporal);
+    const mounts = (services.temporal.volumes ?? []).map((mount) => String(mount).split(':'));
+    const mounted = mounts.find(([, target]) => target === env.DYNAMIC_CONFIG_FILE_PATH);
+    expect(mounted).toBeDefined();
+    expect(resolve(ROOT, mounted![0])).toBe(DYNAMIC_CONFIG);
+    expect(loadYaml(readFileSync(DYNAMIC_CONFIG, 'utf8'))).toEqual(expect.objectContaining({ 'history.transferProcessorMaxPollRPS': [{ value: 1000 }] }));
+  });
+
+  it('runs the server with the compose environment, changing only where things live', async () => {
+    const placement = serverPlacement(await servicePorts(0), 55432);
+    expect(HOST_PLACEMENT).toEqual(expect.arrayContaining(Object.keys(placement)));
+    const hostEnv = { TEMPORAL_DB_PASSWORD: 'placeholder' };
+    const composed = resolvedService(compose, 'temporal', hostEnv).env;
+    const local = serviceEnv(compose, 'temporal', hostEnv, placement).env;
+    // Database plugin, user, password, shard count, log level: as compose sets them.
+    const changed = Object.keys(composed).filter((key) => local[key] !== composed[key]);
+    expect(changed.sort()).toEqual(['BIND_ON_IP', 'DB_PORT', 'DYNAMIC_CONFIG_FILE_PATH', 'POSTGRES_SEEDS']);
+    expect(local).toMatchObject({ DB: 'postgres12', NUM_HISTORY_SHARDS: '4', POSTGRES_USER: 'temporal', POSTGRES_PWD: 'placeholder' });
+    expect(placement).toMatchObject({ POSTGRES_SEEDS: '127.0.0.1', DB_PORT: '55432', BIND_ON_IP: '127.0.0.1', DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG });
+  });
+
+  it('has set-up jobs that run as plain sh scripts outside their image, with the schema directory overridable', () => {
+    for (const job of ['temporal-schema', 'temporal-namespace', 'temporal-search-attributes']) {
+      expect({ job, script: typeof resolvedService(compose, job, { TEMPORAL_DB_PASSWORD: 'placeholder' }).script }).toEqual({ job, script: 'string' });
+    }
+    expect(commandOf(services['temporal-schema'])).toContain('schemas="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema}/postgresql/v12"');
   });
 });
 
