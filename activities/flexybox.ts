@@ -241,5 +241,3 @@ export function flexyboxCommitBody(payment: { id: string; type: string; amount: 
   const amount = providerAmount(payment.amount, { decimals: MAX_EXPONENT, of: 'any ISO 4217 currency' }, 'payment amount');
   return { Payments: [{ AccountFlowId: null, OnlinePaymentKey: null, ExternalPayment: { Id: payment.id, Type: payment.type, Amount: amount } }] };
 }
-
-export type FlexyboxActivities = ReturnType<typeof createFlexyboxActivities>;

@@ -121,5 +121,3 @@ function explainLimits(error: unknown): unknown {
   if (!limit) return error;
   return ApplicationFailure.create({ type: error.type, message: `${error.message}. ${limit.explain}`, nonRetryable: true, details: error.details ?? undefined });
 }
-
-export type PaywayActivities = ReturnType<typeof createPaywayActivities>;

@@ -151,8 +151,6 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
   };
 }
 
-export type SmartGiftActivities = ReturnType<typeof createSmartGiftActivities>;
-
 /**
  * The derived code of an item without a caller code. Missing is a bug, not a provider
  * answer: sending the item without a code would make the repeat of the POST unsafe.

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GiftflowClient } from '.';
 import { inputFingerprint } from '.';
-import { UsageError } from './cli-operations';
+import { requireWorkflowId, UsageError } from './cli-operations';
 
 export const CPEXTENDER_HELP = `  giftflow redeem cpextender --card <giftCardId> (--amount <n> | --points <n>) --ref <redemptionRef>
                   [--sale-id <id>] [--hold-timeout <seconds>] [--auto-confirm] [--wait]
@@ -71,12 +71,12 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
   },
 
   confirm(target) {
-    const workflowId = requireTarget(target);
+    const workflowId = requireWorkflowId(target);
     return async (giftflow) => ({ workflowId, result: await giftflow.cpextender.confirmRedemption(workflowId) });
   },
 
   release(target) {
-    const workflowId = requireTarget(target);
+    const workflowId = requireWorkflowId(target);
     return async (giftflow) => ({ workflowId, result: await giftflow.cpextender.releaseRedemption(workflowId) });
   },
 
@@ -92,7 +92,7 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
   },
 
   certificate(target, options) {
-    const workflowId = requireTarget(target);
+    const workflowId = requireWorkflowId(target);
     if (!options.out) throw new UsageError('missing --out <file.jpg>');
     const out = path.resolve(options.out);
     return async (giftflow) => {
@@ -105,11 +105,6 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
 
 function requireCpExtender(command: string, provider: string | undefined): void {
   if (provider !== 'cpextender') throw new UsageError(`${command} is available for cpextender only: giftflow ${command} cpextender ...`);
-}
-
-function requireTarget(workflowId: string | undefined): string {
-  if (!workflowId) throw new UsageError('missing <workflowId>; find it with the Web UI or `temporal workflow list`');
-  return workflowId;
 }
 
 /** A plain decimal such as 40 or 12.50: Number() would also take '0x10', '1e3' or ' 7 '. */

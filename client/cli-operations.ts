@@ -8,6 +8,12 @@ import { ORDER_STATES, type GiftflowClient, type OrderSummary } from '.';
 /** A mistake in how the command was called: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
+/** The command's <workflowId> argument, or a UsageError saying where to find one. */
+export function requireWorkflowId(workflowId: string | undefined): string {
+  if (!workflowId) throw new UsageError('missing <workflowId>; find it with the Web UI or `temporal workflow list`');
+  return workflowId;
+}
+
 /**
  * `giftflow list [--state S] [--provider P] [--limit N] [--json]`: an aligned table, or JSON.
  * Checks the options now and returns what runs once connected, as every command here does,

@@ -7,10 +7,9 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConfigError } from '../config';
 import { startCodecServerFromEnv } from '../security/codec-server';
-import { PROVIDERS } from '../contracts/shared';
 import { CpExtenderOperationError, GiftflowClient, RetryRefusedError, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError, validateGiftOrder } from '.';
 import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
-import { listOrders, orderStatus, reconcileOrder, UsageError } from './cli-operations';
+import { listOrders, orderStatus, reconcileOrder, requireWorkflowId, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
 
 const HELP = `giftflow: place and operate gift-card orders run as Temporal workflows
@@ -113,9 +112,7 @@ function operation(command: string, target: string | undefined, values: Values):
 async function placeOrder(provider: string | undefined, options: { input?: string; ref?: string; wait?: boolean }): Promise<void> {
   if (!provider) throw new UsageError(`missing provider: giftflow order <${Object.keys(ORDER_TYPES).join('|')}> --input <file.json>`);
   if (!isOrderProvider(provider)) {
-    const known = Object.keys(ORDER_TYPES);
-    const hint = (PROVIDERS as string[]).includes(provider) ? ` ('${provider}' is not available yet)` : '';
-    throw new UnknownProviderError(`${provider}${hint}`, known);
+    throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
   }
   if (!options.input) throw new UsageError('missing --input <file.json> with the order input');
   const input = readJsonFile(options.input);
@@ -150,11 +147,6 @@ function readJsonFile(path: string): unknown {
   } catch (error) {
     throw new UsageError(`--input file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-function requireWorkflowId(workflowId: string | undefined): string {
-  if (!workflowId) throw new UsageError('missing <workflowId>; find it with the Web UI or `temporal workflow list`');
-  return workflowId;
 }
 
 async function withClient(run: (giftflow: GiftflowClient) => Promise<void>): Promise<void> {

@@ -12,23 +12,17 @@ import { loadArtifactsDir } from '../config';
 import {
   cancelRedemptionUpdate,
   confirmRedemptionUpdate,
-  CPEXTENDER_POOL_WORKFLOW_TYPE,
-  CPEXTENDER_REDEEM_WORKFLOW_TYPE,
-  CPEXTENDER_TASK_QUEUE,
-  cpExtenderPoolInputSchema,
-  cpExtenderRedeemInputSchema,
-  poolWorkflowId,
-  redemptionWorkflowId,
   type CpExtenderIssueResult,
   type CpExtenderPoolInput,
   type CpExtenderPoolResult,
   type CpExtenderRedeemInput,
   type CpExtenderRedeemResult,
 } from '../contracts/cpextender';
+import { CATALOGUE } from '../contracts/catalogue';
 import { formatMinorUnits, PROVIDER_SCALES, toMinorUnits } from '../contracts/money';
 import { statusQuery } from '../contracts/shared';
 import { GiftOrderInputError } from './errors';
-import { ORDER_REF, type GiftflowClient } from '.';
+import { checkRef, type OrderStarter } from './starter';
 import type { z } from 'zod';
 
 export type RedemptionHandle = WorkflowHandle<(input: CpExtenderRedeemInput) => Promise<CpExtenderRedeemResult>>;
@@ -40,13 +34,14 @@ export class CpExtenderOperationError extends Error {
 }
 
 export class CpExtenderClient {
-  constructor(private readonly giftflow: GiftflowClient) {}
+  constructor(private readonly giftflow: OrderStarter) {}
 
   /** Starts (or attaches to) the redemption under the caller's reference; it holds the amount, then waits for confirm or release. */
   async redeem(request: { redemptionRef: string; input: CpExtenderRedeemInput }): Promise<RedemptionHandle> {
-    const input = validate(cpExtenderRedeemInputSchema, request.redemptionRef, request.input);
-    const workflowId = redemptionWorkflowId(request.redemptionRef);
-    const start = { workflowType: CPEXTENDER_REDEEM_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
+    const { redeem } = CATALOGUE.cpextender.workflows;
+    const input = validate(redeem.schema, request.redemptionRef, request.input);
+    const workflowId = redeem.workflowId(request.redemptionRef);
+    const start = { workflowType: redeem.workflowType, taskQueue: CATALOGUE.cpextender.taskQueue, provider: 'cpextender' as const };
     const { decimals } = PROVIDER_SCALES.cpextender;
     const what = input.amount === undefined ? `${input.points} points` : formatMinorUnits(toMinorUnits(input.amount, decimals)!, decimals);
     // The Web UI's line for it, like an order's (client/orders.ts): no card number, only what is redeemed.
@@ -74,10 +69,11 @@ export class CpExtenderClient {
 
   /** Starts (or attaches to) a pool reservation of `count` GiftCardIds. */
   async reservePool(request: { poolRef: string; input: CpExtenderPoolInput }): Promise<PoolHandle> {
-    const input = validate(cpExtenderPoolInputSchema, request.poolRef, request.input);
-    const start = { workflowType: CPEXTENDER_POOL_WORKFLOW_TYPE, taskQueue: CPEXTENDER_TASK_QUEUE, provider: 'cpextender' as const };
+    const { pool } = CATALOGUE.cpextender.workflows;
+    const input = validate(pool.schema, request.poolRef, request.input);
+    const start = { workflowType: pool.workflowType, taskQueue: CATALOGUE.cpextender.taskQueue, provider: 'cpextender' as const };
     const summary = `CP Extender ID pool ${request.poolRef}: ${input.count} GiftCardId${input.count === 1 ? '' : 's'}`;
-    return (await this.giftflow.startOnce({ ...start, workflowId: poolWorkflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input, summary })) as PoolHandle;
+    return (await this.giftflow.startOnce({ ...start, workflowId: pool.workflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input, summary })) as PoolHandle;
   }
 
   /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */
@@ -109,9 +105,7 @@ export class CpExtenderClient {
 }
 
 function validate<T>(schema: z.ZodType<T>, ref: string, input: unknown): T {
-  if (typeof ref !== 'string' || !ORDER_REF.test(ref)) {
-    throw new GiftOrderInputError('cpextender', [{ field: 'ref', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' }]);
-  }
+  checkRef('cpextender', 'ref', ref);
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw GiftOrderInputError.fromSchemaIssues('cpextender', parsed.error.issues);

@@ -28,6 +28,7 @@ import { CpExtenderClient } from './cpextender';
 import { GiftOrderConflictError, GiftOrderInputError, UnknownProviderError } from './errors';
 import { isOrderProvider, ORDER_TYPES, orderSummary, type GiftOrderTypes, type OrderProvider } from './orders';
 import { retryOrder, type RetryOutcome } from './retry';
+import { checkRef, type OrderStarter, type StartOnceRequest } from './starter';
 
 export * from './errors';
 export { RetryRefusedError, type RetryOutcome } from './retry';
@@ -44,7 +45,7 @@ export interface StartGiftOrderRequest<P extends OrderProvider> {
 /** A started (or re-attached) order; `result()` resolves with the provider's result. */
 export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<(input: GiftOrderTypes[P]['input']) => Promise<GiftOrderTypes[P]['result']>>;
 
-export const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { ORDER_REF } from './starter';
 
 /**
  * The checks startGiftOrder makes before it contacts Temporal (provider, reference, input), so
@@ -55,17 +56,13 @@ export function validateGiftOrder(request: { provider: string; orderRef: string;
   const { provider } = request;
   if (!isOrderProvider(provider)) throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
   const orderType = ORDER_TYPES[provider];
-  if (typeof request.orderRef !== 'string' || !ORDER_REF.test(request.orderRef)) {
-    throw new GiftOrderInputError(provider, [
-      { field: 'orderRef', message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' },
-    ]);
-  }
+  checkRef(provider, 'orderRef', request.orderRef);
   const result = orderType.schema.safeParse(request.input);
   if (!result.success) throw GiftOrderInputError.fromSchemaIssues(provider, result.error.issues);
   return { provider, orderType, input: result.data };
 }
 
-export class GiftflowClient {
+export class GiftflowClient implements OrderStarter {
   /** CP Extender redemptions, ID pools and certificates. */
   readonly cpextender = new CpExtenderClient(this);
 
@@ -103,17 +100,7 @@ export class GiftflowClient {
    * the fingerprint covers: defaults applied by the schema stay out of it, so changing a default
    * never turns a caller's repeat into a conflict.
    */
-  async startOnce(start: {
-    workflowType: string;
-    taskQueue: string;
-    workflowId: string;
-    provider: Provider;
-    ref: string;
-    input: unknown;
-    callerInput: unknown;
-    /** The Web UI's one line for it (no personal data); by default the provider and the reference. */
-    summary?: string;
-  }): Promise<WorkflowHandle> {
+  async startOnce(start: StartOnceRequest): Promise<WorkflowHandle> {
     const { workflowId, provider } = start;
     const fingerprint = orderFingerprint(start.callerInput);
     const handle = this.temporal.workflow.getHandle(workflowId);
@@ -123,7 +110,7 @@ export class GiftflowClient {
         taskQueue: start.taskQueue,
         args: [start.input],
         // Together they refuse a second run under this reference, open or finished, so only a
-        // repeated start pays for the describe below (~15 ms of dev-server CPU, see README).
+        // repeated start pays for the describe below (~15 ms of dev-server CPU, see docs/benchmark.md).
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },

@@ -1,42 +1,14 @@
 /**
- * The catalogue of order types a backend can start: for each provider, its workflow type,
- * task queue, input schema and the order's static summary. Adding a provider means adding one entry here.
+ * The order types a backend can start with `startGiftOrder`: for each provider, its order workflow
+ * from the provider catalogue (contracts/catalogue.ts) and the order's static summary in the Web UI.
  */
 import type { z } from 'zod';
-import {
-  CPEXTENDER_ISSUE_WORKFLOW_TYPE,
-  CPEXTENDER_TASK_QUEUE,
-  cpExtenderIssueInputSchema,
-  type CpExtenderIssue,
-  type CpExtenderIssueInput,
-  type CpExtenderIssueResult,
-} from '../contracts/cpextender';
-import {
-  FLEXYBOX_TASK_QUEUE,
-  FLEXYBOX_WORKFLOW_TYPE,
-  flexyboxOrderInputSchema,
-  type FlexyboxOrder,
-  type FlexyboxOrderInput,
-  type FlexyboxOrderResult,
-} from '../contracts/flexybox';
-import {
-  PAYWAY_TASK_QUEUE,
-  PAYWAY_WORKFLOW_TYPE,
-  paywayOrderInputSchema,
-  type PaywayOrder,
-  type PaywayOrderInput,
-  type PaywayOrderResult,
-} from '../contracts/payway';
-import {
-  SMARTGIFT_TASK_QUEUE,
-  SMARTGIFT_WORKFLOW_TYPE,
-  smartGiftOrderInputSchema,
-  type SmartGiftOrder,
-  type SmartGiftOrderInput,
-  type SmartGiftOrderResult,
-} from '../contracts/smartgift';
+import { CATALOGUE } from '../contracts/catalogue';
+import type { CpExtenderIssue, CpExtenderIssueInput, CpExtenderIssueResult } from '../contracts/cpextender';
+import type { FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResult } from '../contracts/flexybox';
+import type { PaywayOrder, PaywayOrderInput, PaywayOrderResult } from '../contracts/payway';
+import type { SmartGiftOrder, SmartGiftOrderInput, SmartGiftOrderResult } from '../contracts/smartgift';
 import { currencyScale, formatMinorUnits, PROVIDER_SCALES, toMinorUnits, type AmountScale } from '../contracts/money';
-import { PROVIDER_NAMES } from '../contracts/shared';
 
 /** Input and result types per provider, for a typed `startGiftOrder`. */
 export interface GiftOrderTypes {
@@ -59,34 +31,32 @@ interface OrderType<Validated> {
   summary: (input: Validated) => string;
 }
 
+/** The provider's order workflow, its task queue and input schema, from the catalogue. */
+const orderEntry = (provider: OrderProvider) => {
+  const { taskQueue, workflows } = CATALOGUE[provider];
+  return { workflowType: workflows.order.workflowType, taskQueue, schema: workflows.order.schema };
+};
+
 export const ORDER_TYPES: { [P in OrderProvider]: OrderType<any> } = {
   flexybox: {
-    workflowType: FLEXYBOX_WORKFLOW_TYPE,
-    taskQueue: FLEXYBOX_TASK_QUEUE,
-    schema: flexyboxOrderInputSchema,
+    ...orderEntry('flexybox'),
     summary: (order: FlexyboxOrder) => {
       const cards = order.certificates.reduce((sum, line) => sum + line.quantity, 0);
       return `${total(order.certificates, currencyScale(order.currency))} ${order.currency}, ${count(cards, 'certificate')}`;
     },
   } satisfies OrderType<FlexyboxOrder>,
   cpextender: {
-    workflowType: CPEXTENDER_ISSUE_WORKFLOW_TYPE,
-    taskQueue: CPEXTENDER_TASK_QUEUE,
-    schema: cpExtenderIssueInputSchema,
+    ...orderEntry('cpextender'),
     summary: (card: CpExtenderIssue) =>
       `${total([{ price: card.giftCardValue, quantity: 1 }], PROVIDER_SCALES.cpextender)}${card.pointsToRedeem === undefined ? '' : ` for ${card.pointsToRedeem} points`}, 1 gift card`,
   } satisfies OrderType<CpExtenderIssue>,
   payway: {
-    workflowType: PAYWAY_WORKFLOW_TYPE,
-    taskQueue: PAYWAY_TASK_QUEUE,
-    schema: paywayOrderInputSchema,
+    ...orderEntry('payway'),
     // Payway prices the subscription by product and period; the input holds no amount.
     summary: (order: PaywayOrder) => `product ${order.product_code}, period ${order.period_id}, 1 gift subscription`,
   } satisfies OrderType<PaywayOrder>,
   smartgift: {
-    workflowType: SMARTGIFT_WORKFLOW_TYPE,
-    taskQueue: SMARTGIFT_TASK_QUEUE,
-    schema: smartGiftOrderInputSchema,
+    ...orderEntry('smartgift'),
     summary: (order: SmartGiftOrder) => {
       const priced = order.items.flatMap((item) => (item.price == null ? [] : [{ price: item.price, quantity: 1 }]));
       const byProvider = order.items.length - priced.length;
@@ -101,7 +71,7 @@ export const ORDER_TYPES: { [P in OrderProvider]: OrderType<any> } = {
  * Other clients set the same line as their start's static summary (docs/web-ui.md).
  */
 export function orderSummary(provider: OrderProvider, ref: string, input: unknown): string {
-  return `${PROVIDER_NAMES[provider]} order ${ref}: ${ORDER_TYPES[provider].summary(input)}`;
+  return `${CATALOGUE[provider].name} order ${ref}: ${ORDER_TYPES[provider].summary(input)}`;
 }
 
 /** The sum of `lines` as a decimal at `scale`, added in minor units so that 0.1 + 0.2 shows 0.30. */

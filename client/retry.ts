@@ -13,7 +13,7 @@ import { temporal } from '@temporalio/proto';
 import { RERUN_OF_MEMO, retryUpdate, SEARCH_ATTRIBUTES, statusQuery, type Provider } from '../contracts/shared';
 import { GiftOrderInputError, RERUNNABLE_STATUSES } from './errors';
 import { ORDER_TYPES, type OrderProvider } from './orders';
-import type { GiftflowClient } from '.';
+import type { OrderStarter } from './starter';
 
 /** Retry does not apply to the order in its state; the message says why and what to do instead. */
 export class RetryRefusedError extends Error {
@@ -30,7 +30,7 @@ export interface RetryOutcome {
   rerunOf?: string;
 }
 
-export async function retryOrder(giftflow: GiftflowClient, workflowId: string, options: { reason?: string; input?: unknown } = {}): Promise<RetryOutcome> {
+export async function retryOrder(giftflow: OrderStarter, workflowId: string, options: { reason?: string; input?: unknown } = {}): Promise<RetryOutcome> {
   const handle = giftflow.temporal.workflow.getHandle(workflowId);
   const description = await handle.describe();
   const status = description.status.name;
@@ -43,7 +43,7 @@ export async function retryOrder(giftflow: GiftflowClient, workflowId: string, o
   throw new RetryRefusedError(`order ${workflowId} is ${status}; retry applies to running, failed, terminated and timed-out orders`);
 }
 
-async function retryRunning(giftflow: GiftflowClient, handle: WorkflowHandle, description: WorkflowExecutionDescription, options: { reason?: string; input?: unknown }): Promise<RetryOutcome> {
+async function retryRunning(giftflow: OrderStarter, handle: WorkflowHandle, description: WorkflowExecutionDescription, options: { reason?: string; input?: unknown }): Promise<RetryOutcome> {
   const { workflowId } = handle;
   if (options.input !== undefined) {
     throw new RetryRefusedError(`--input: order ${workflowId} is still running and keeps its input; only a failed, terminated or timed-out order is re-run with a corrected one`);
@@ -82,7 +82,7 @@ async function retryRunning(giftflow: GiftflowClient, handle: WorkflowHandle, de
  * failed run placed (activities/earlier-runs.ts). A corrected input is validated like a new
  * order's, and refused when the failed run may already have placed the order.
  */
-async function rerun(giftflow: GiftflowClient, handle: WorkflowHandle, description: WorkflowExecutionDescription, options: { reason?: string; input?: unknown }): Promise<RetryOutcome> {
+async function rerun(giftflow: OrderStarter, handle: WorkflowHandle, description: WorkflowExecutionDescription, options: { reason?: string; input?: unknown }): Promise<RetryOutcome> {
   const { workflowId } = handle;
   const provider = (Object.keys(ORDER_TYPES) as OrderProvider[]).find((name) => ORDER_TYPES[name].workflowType === description.type);
   if (!provider) {
@@ -139,7 +139,7 @@ async function rerun(giftflow: GiftflowClient, handle: WorkflowHandle, descripti
 }
 
 /** The input the order's run was started with, decoded (and decrypted) like any payload. */
-async function originalInput(giftflow: GiftflowClient, handle: WorkflowHandle): Promise<unknown> {
+async function originalInput(giftflow: OrderStarter, handle: WorkflowHandle): Promise<unknown> {
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   return decodeFromPayloadsAtIndex(giftflow.temporal.options.loadedDataConverter, 0, started?.input?.payloads);

@@ -14,9 +14,10 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { PAYWAY_PATHS } from '../contracts/payway';
 import { TASK_QUEUES } from '../contracts/shared';
+import { DEFAULT_SANDBOX_URL, sandboxUrls } from './sandbox-urls';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalAddressSource } from './temporal';
 
-const SANDBOX = 'http://127.0.0.1:4010';
+const SANDBOX = sandboxUrls(DEFAULT_SANDBOX_URL);
 
 const url = (fallback: string) =>
   z
@@ -68,20 +69,20 @@ function isSocketAddress(value: string): boolean {
 }
 
 const envSchema = z.object({
-  FLEXYBOX_CRM_URL: url(`${SANDBOX}/flexybox/crm/api/v2`),
-  FLEXYBOX_POS_URL: url(`${SANDBOX}/flexybox/pos/api/v1`),
-  FLEXYBOX_API_URL: url(`${SANDBOX}/flexybox/api/api/v2`),
+  FLEXYBOX_CRM_URL: url(SANDBOX.FLEXYBOX_CRM_URL),
+  FLEXYBOX_POS_URL: url(SANDBOX.FLEXYBOX_POS_URL),
+  FLEXYBOX_API_URL: url(SANDBOX.FLEXYBOX_API_URL),
   FLEXYBOX_TOKEN: secret(DEV_CREDENTIALS.FLEXYBOX_TOKEN),
-  SMARTGIFT_URL: url(`${SANDBOX}/smartgift`),
+  SMARTGIFT_URL: url(SANDBOX.SMARTGIFT_URL),
   SMARTGIFT_SECRET_KEY: secret(DEV_CREDENTIALS.SMARTGIFT_SECRET_KEY),
   /** Keys the derivation of voucher codes (activities/smartgift.ts); each order records its codes once, so a rotation affects new orders only. */
   SMARTGIFT_CODE_SECRET: secret(DEV_CREDENTIALS.SMARTGIFT_CODE_SECRET),
-  PAYWAY_URL: url(`${SANDBOX}/payway`),
+  PAYWAY_URL: url(SANDBOX.PAYWAY_URL),
   /** Payway's docs name no token path: the default is the sandbox's, under PAYWAY_URL. */
   PAYWAY_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   PAYWAY_CLIENT_ID: secret(DEV_CREDENTIALS.PAYWAY_CLIENT_ID),
   PAYWAY_CLIENT_SECRET: secret(DEV_CREDENTIALS.PAYWAY_CLIENT_SECRET),
-  CPEXTENDER_URL: url(`${SANDBOX}/cpextender`),
+  CPEXTENDER_URL: url(SANDBOX.CPEXTENDER_URL),
   CPEXTENDER_TOKEN: secret(DEV_CREDENTIALS.CPEXTENDER_TOKEN),
   GIFTFLOW_ARTIFACTS_DIR: z.string().min(1, 'must not be empty').default('.data/artifacts'),
   GIFTFLOW_TASK_QUEUES: taskQueueList,

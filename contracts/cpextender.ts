@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { money, NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
 import { PROVIDER_SCALES } from './money';
-import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
+import { TASK_QUEUES, type CreatedAnswer } from './shared';
 
 export * from './cpextender-workflow';
 
@@ -72,8 +72,6 @@ export interface CpExtenderIssueIds {
   saleId: string;
 }
 
-export type CpExtenderIssueStatus = OrderStatus<CpExtenderIssueIds, CpExtenderIssueResult>;
-
 /** A two-phase redemption: authorize, hold, then confirm or cancel. */
 export const cpExtenderRedeemInputSchema = z
   .object({
@@ -101,26 +99,11 @@ export const cpExtenderRedeemInputSchema = z
 export type CpExtenderRedeemInput = z.input<typeof cpExtenderRedeemInputSchema>;
 export type CpExtenderRedeem = z.output<typeof cpExtenderRedeemInputSchema>;
 
-export type RedemptionOutcome = 'confirmed' | 'cancelled' | 'hold-expired' | 'released-on-cancellation';
-
-export interface CpExtenderRedeemResult {
-  giftCardId: string;
-  saleId: string;
-  authCode: string;
-  authorizedAmount: number;
-  outcome: RedemptionOutcome;
-  /** The card after the outcome (BalanceCheck). */
-  balance: number;
-  availableBalance: number;
-}
-
 export interface CpExtenderRedeemIds {
   saleId: string;
   authCode: string;
   requestId: string;
 }
-
-export type CpExtenderRedeemStatus = OrderStatus<CpExtenderRedeemIds, CpExtenderRedeemResult>;
 
 /**
  * The operator's `reconcile` answer (contracts/shared.ts) when an Authorize landed but its
@@ -153,21 +136,6 @@ export interface CpExtenderPoolResult {
   /** ReserveIds calls it took (the provider caps each batch). */
   batches: number;
 }
-
-export type CpExtenderStep =
-  | 'reserveId'
-  | 'createGiftCard'
-  | 'confirmExisting'
-  | 'verifyBalance'
-  | 'storeCertificate'
-  | 'authorize'
-  | 'checkAuthorization'
-  | 'awaitingReconciliation'
-  | 'awaitingDecision'
-  | 'confirm'
-  | 'cancel'
-  | 'reserveIds'
-  | 'completed';
 
 /** Workflow ID of a redemption: the caller's reference makes a repeated start attach to it. */
 export function redemptionWorkflowId(redemptionRef: string): string {

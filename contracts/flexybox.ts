@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { currency, currencyDecimalsProblem, email, ISO_4217_CURRENCIES, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { isDecimal } from './money';
-import { TASK_QUEUES, type OrderStatus } from './shared';
+import { TASK_QUEUES } from './shared';
 
 export * from './flexybox-workflow';
 
@@ -105,12 +105,3 @@ export interface FlexyboxOrderResult extends FlexyboxIds {
   /** Set when a cancellation arrived once the commit had started: it cannot be undone. */
   cancellationIgnored?: string;
 }
-
-export type FlexyboxStep =
-  | 'resolveCatalog'
-  | 'upsertCustomer'
-  | 'createSalesOrder'
-  | 'commitSalesOrder'
-  | 'completed';
-
-export type FlexyboxOrderStatus = OrderStatus<FlexyboxIds, FlexyboxOrderResult>;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { hasInvisibleCharacters, rawText, text, TEXT_CAPS } from './input-text';
-import { TASK_QUEUES, type CreatedAnswer, type OrderStatus } from './shared';
+import { TASK_QUEUES, type CreatedAnswer } from './shared';
 
 export * from './payway-workflow';
 
@@ -120,9 +120,6 @@ export interface PaywayOrderResult {
   /** Set when a cancellation arrived while the create was under way: it cannot be undone. */
   cancellationIgnored?: string;
 }
-
-export type PaywayStep = 'createGiftOrder' | 'completed';
-export type PaywayOrderStatus = OrderStatus<PaywayIds, PaywayOrderResult>;
 
 /** The operator's `reconcile` answer for a Payway create whose outcome is unknown (checked with checkReconcileAnswer). */
 export type PaywayReconcileAnswer = CreatedAnswer<'orderId', 'paymentId'> | { outcome: 'not-created' };

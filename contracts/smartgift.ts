@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { email, EMAIL_MAX, isEmail, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
 import { PROVIDER_SCALES } from './money';
-import { TASK_QUEUES, type OrderStatus } from './shared';
+import { TASK_QUEUES } from './shared';
 
 export * from './smartgift-workflow';
 
@@ -150,10 +150,6 @@ export interface SmartGiftOrderResult {
   /** Set when a cancellation arrived once the order had been sent: it cannot be undone. */
   cancellationIgnored?: string;
 }
-
-export type SmartGiftStep = 'checkPaymentMethod' | 'placeOrder' | 'completed';
-
-export type SmartGiftOrderStatus = OrderStatus<SmartGiftIds, SmartGiftOrderResult>;
 
 /** Length of the voucher codes giftflow derives (base 36, uppercase). */
 export const DERIVED_CODE_LENGTH = 12;

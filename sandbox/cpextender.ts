@@ -16,7 +16,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxClock } from './clock';
 import { renderCertificate } from './cpextender-certificate';
-import type { SandboxBehaviour, SandboxProvider } from './server';
+import type { SandboxBehaviour, SandboxProvider } from './provider';
 
 export const CPEXTENDER_PREFIX = '/cpextender';
 const SINGLE_RESERVATION_MS = 60 * 60 * 1000;

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { currencyExponent, fromMinorUnits, toMinorUnits } from '../contracts/money';
-import type { SandboxBehaviour, SandboxProvider } from './server';
+import type { SandboxBehaviour, SandboxProvider } from './provider';
 
 /** Where each Flexybox API is mounted; the documented paths follow these. */
 export const FLEXYBOX_PREFIXES = {

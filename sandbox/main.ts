@@ -1,10 +1,11 @@
 /** Runs the sandbox on SANDBOX_HOST:SANDBOX_PORT (default 127.0.0.1:4010) until SIGINT/SIGTERM. */
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_SANDBOX_PORT } from '../config/sandbox-urls';
 import { createSandboxServer } from './server';
 
 async function main(): Promise<void> {
   const host = process.env.SANDBOX_HOST || '127.0.0.1';
-  const portText = process.env.SANDBOX_PORT || '4010';
+  const portText = process.env.SANDBOX_PORT || DEFAULT_SANDBOX_PORT;
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`SANDBOX_PORT must be a port number (0-65535), got '${portText}'`);

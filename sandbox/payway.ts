@@ -23,7 +23,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PAYWAY_PATHS, PAYWAY_PATTERNS, PAYWAY_WRITE_SCOPE } from '../contracts/payway';
 import type { SandboxClock } from './clock';
-import type { SandboxProvider } from './server';
+import type { SandboxProvider } from './provider';
 
 export const PAYWAY_PREFIX = '/payway';
 const TOKEN_LIFETIME_SECONDS = 3600;

@@ -15,7 +15,7 @@
  *   learns from the repeat only that its codes are placed, not the order_reference.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { SandboxProvider } from './server';
+import type { SandboxProvider } from './provider';
 import { smartGiftSeed, validateSale, validationMessage, vouchers, type ValidSale } from './smartgift-catalog';
 
 export { smartGiftSeed } from './smartgift-catalog';

@@ -85,7 +85,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const args = ['server', 'start-dev', '--ip', HOST, '--port', `${port}`, '--ui-port', `${uiPort}`];
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile);
-    // WAL with normal sync: SQLite's defaults fsync every commit, which dominates a busy dev server (see README, bench).
+    // WAL with normal sync: SQLite's defaults fsync every commit, which dominates a busy dev server (see docs/benchmark.md).
     if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);

@@ -9,9 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CPEXTENDER_POOL_WORKFLOW_TYPE, CPEXTENDER_REDEEM_WORKFLOW_TYPE, CPEXTENDER_TASK_QUEUE, cpExtenderPoolInputSchema, cpExtenderRedeemInputSchema, poolWorkflowId, redemptionWorkflowId } from '../contracts/cpextender';
-import { orderWorkflowId } from '../contracts/shared';
-import { ORDER_TYPES, type OrderProvider } from '../client/orders';
+import { CATALOGUE_WORKFLOWS } from '../contracts/catalogue';
 
 export const SCHEMAS_DIR = path.resolve(__dirname, '..', 'schemas');
 
@@ -26,33 +24,14 @@ export interface WorkflowInput {
   schema: z.ZodType;
 }
 
-const orderInput = (provider: OrderProvider, name: string): WorkflowInput => ({
-  name,
-  ...ORDER_TYPES[provider],
-  workflowId: orderWorkflowId(provider, '<ref>'),
-});
-
-/** Every workflow a backend starts with an input; the orders come from the client's catalogue. */
-export const WORKFLOW_INPUTS: WorkflowInput[] = [
-  orderInput('flexybox', 'flexybox-order'),
-  orderInput('cpextender', 'cpextender-issue'),
-  orderInput('payway', 'payway-order'),
-  orderInput('smartgift', 'smartgift-order'),
-  {
-    name: 'cpextender-redeem',
-    workflowType: CPEXTENDER_REDEEM_WORKFLOW_TYPE,
-    taskQueue: CPEXTENDER_TASK_QUEUE,
-    workflowId: redemptionWorkflowId('<ref>'),
-    schema: cpExtenderRedeemInputSchema,
-  },
-  {
-    name: 'cpextender-pool',
-    workflowType: CPEXTENDER_POOL_WORKFLOW_TYPE,
-    taskQueue: CPEXTENDER_TASK_QUEUE,
-    workflowId: poolWorkflowId('<ref>'),
-    schema: cpExtenderPoolInputSchema,
-  },
-];
+/** Every workflow a backend starts with an input, from the provider catalogue. */
+export const WORKFLOW_INPUTS: WorkflowInput[] = CATALOGUE_WORKFLOWS.map((entry) => ({
+  name: entry.schemaName,
+  workflowType: entry.workflowType,
+  taskQueue: entry.taskQueue,
+  workflowId: entry.workflowId('<ref>'),
+  schema: entry.schema,
+}));
 
 /**
  * The JSON Schema of one input, as the caller writes it (`io: 'input'`: fields with a default

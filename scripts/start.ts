@@ -7,13 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { loadMetricsAddress } from '../config';
+import { DEFAULT_SANDBOX_PORT } from '../config/sandbox-urls';
 import { metricsUrl } from '../contracts/metrics';
 import { ensureDevKeyFile } from '../security/codec-keys';
 import { processEnd, spawnGroup, startDevServer, stopGroup, temporalAnswers, tsProcess } from './dev-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const LOCAL_TEMPORAL = '127.0.0.1:7233';
-const SANDBOX_PORT = process.env.SANDBOX_PORT ?? '4010';
+const SANDBOX_PORT = process.env.SANDBOX_PORT ?? DEFAULT_SANDBOX_PORT;
 
 interface Service {
   name: string;

@@ -10,6 +10,15 @@ import { installRuntime, startWaitingOrdersGauge } from '../observability/metric
 import { createDataConverter, loadCodecSettings } from '../security/codec-keys';
 import { redactLogEntry } from '../security/redact';
 import { createGiftflowWorkers } from './giftflow-workers';
+import type { CatalogueWorkflowType } from '../contracts/catalogue';
+import type * as workflows from '../workflows';
+
+/**
+ * Compile-time check that the workflow bundle serves the catalogue: a workflow type the catalogue
+ * names but workflows/index.ts does not export, or the other way round, fails `tsc` here, naming it.
+ */
+type None<T extends never> = T;
+export type CatalogueServed = None<Exclude<CatalogueWorkflowType, keyof typeof workflows> | Exclude<keyof typeof workflows, CatalogueWorkflowType>>;
 
 async function main(): Promise<void> {
   // Every group of settings is checked before the first problem is reported: one message names them all.

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { closeHttpPools } from '../../activities/http';
 import { loadConfig, type GiftflowConfig } from '../../config';
+import { sandboxUrls } from '../../config/sandbox-urls';
 import { GiftflowClient } from '../../client';
 import { createDataConverter } from '../../security/codec-keys';
 import { createSandboxServer, type SandboxBehaviour } from '../../sandbox/server';
@@ -47,14 +48,7 @@ export class TestSandbox {
 
   /** The environment a worker needs to talk to this sandbox. */
   env(): Record<string, string> {
-    return {
-      FLEXYBOX_CRM_URL: `${this.url}/flexybox/crm/api/v2`,
-      FLEXYBOX_POS_URL: `${this.url}/flexybox/pos/api/v1`,
-      FLEXYBOX_API_URL: `${this.url}/flexybox/api/api/v2`,
-      PAYWAY_URL: `${this.url}/payway`,
-      CPEXTENDER_URL: `${this.url}/cpextender`,
-      SMARTGIFT_URL: `${this.url}/smartgift`,
-    };
+    return sandboxUrls(this.url);
   }
 
   config(overrides: Record<string, string> = {}): GiftflowConfig {
