@@ -23,6 +23,7 @@ import { formatTable, judge, type Outcome } from './chaos/report';
 import { countExecutions, planResets, Resetter } from './chaos/resets';
 import { retryOnConnection, sleep } from './chaos/retry';
 import { ChaosStack } from './chaos/stack';
+import { formatKillTail, killTail } from './chaos/tail';
 
 const ROOT = path.resolve(__dirname, '..');
 const { values: args } = parseArgs({
@@ -93,12 +94,14 @@ async function main(): Promise<number> {
     // all land on those few and stretch the run without testing anything new.
     const stormEnd = t0 + windowMs * 1.5;
     const stormOver = () => Date.now() > stormEnd && (killEvery === 0 || stack.events.workerKills > 0);
+    /** When each worker was SIGKILLed, for the tail of the orders that were on it. */
+    const kills: number[] = [];
     const operator = new Operator(giftflow, stack, log);
     const resetter = new Resetter(giftflow, log);
     const loops = [
       operator.run(() => settled),
       runBursts(stack, burstRandom, 5_000, stormOver),
-      killEvery > 0 ? killWorkers(stack, killRandom, killEvery * 1000, stormOver) : undefined,
+      killEvery > 0 ? killWorkers(stack, killRandom, killEvery * 1000, stormOver, kills) : undefined,
     ];
     const restart = restartServer
       ? sleep(windowMs / 2).then(async () => {
@@ -149,6 +152,7 @@ async function main(): Promise<number> {
         `${runs} workflow runs, ${runs - starts} of them made by a reset or a retry of another run\n` +
         `resubmissions: ${orders.filter((o) => o.resubmitAt !== undefined).length} sent again with the same reference, ${resubmitErrors.length} refused\n`,
     );
+    process.stdout.write(formatKillTail(await retryOnConnection(() => killTail(giftflow, orders, outcomes, kills), Date.now() + 60_000)));
     for (const problem of [...verdict.problems, ...resubmitErrors, ...resetter.refused].slice(0, 30)) process.stdout.write(`  ${problem}\n`);
     ok = verdict.problems.length === 0 && resubmitErrors.length === 0 && resetter.refused.length === 0;
     process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: seed ${seed}; replay with: ${replay}\n`);
@@ -218,11 +222,12 @@ async function resubmit(giftflow: GiftflowClient, order: PlannedOrder, t0: numbe
   );
 }
 
-async function killWorkers(stack: ChaosStack, random: () => number, everyMs: number, done: () => boolean): Promise<void> {
+async function killWorkers(stack: ChaosStack, random: () => number, everyMs: number, done: () => boolean, kills: number[]): Promise<void> {
   while (!done()) {
     await sleep(everyMs * (0.5 + random()));
     if (done()) return;
     const victim = stack.killWorker((n) => Math.floor(random() * n));
+    if (victim) kills.push(Date.now());
     log(victim ? `SIGKILL ${victim}; a new worker starts` : 'no worker ready to kill yet');
   }
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cardsForSale, cpExtenderIdsFor, cpExtenderIssue, cpExtenderLedger } from './support/cpextender';
+import { faultHit, ranAs } from './support/local-first';
 import { temporalAddress, uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-cpextender');
@@ -11,11 +12,13 @@ describe('CP Extender gift card survives a worker crash', () => {
     const orderRef = uniqueRef('cpx-crash');
     const { saleId } = cpExtenderIdsFor(orderRef);
     // The sandbox holds the first Certificate request: the worker dies while it waits.
-    await env.sandbox.fault({ method: 'GET', path: '/Giftcard/.*/Certificate$', kind: 'delay', delayMs: 4_000 });
+    const certificatePath = '/Giftcard/.*/Certificate$';
+    await env.sandbox.fault({ method: 'GET', path: certificatePath, kind: 'delay', delayMs: 3_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
     await waitFor('the card to exist', async () => (await cardsForSale(env.sandbox, saleId)).length === 1);
-    await waitFor('the certificate to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'storeCertificate');
+    // The certificate is a local activity: the status query waits for its workflow task, so the sandbox says when it is in flight.
+    await waitFor('the certificate to be in flight', () => faultHit(env.sandbox, certificatePath));
     await first.kill();
 
     await env.startWorker();
@@ -25,6 +28,9 @@ describe('CP Extender gift card survives a worker crash', () => {
     expect(result.certificate).toMatchObject({ contentType: 'image/jpeg', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const creates = (await env.sandbox.requests()).filter((r) => r.path.endsWith('/Giftcard/Create'));
     expect(creates).toHaveLength(1);
+    // Create stayed a regular activity; the certificate ran (again, after the crash) as a local one.
+    expect(await ranAs(handle, 'createCpExtenderGiftCard')).toEqual({ regular: 1, local: 0 });
+    expect(await ranAs(handle, 'storeCpExtenderCertificate')).toEqual({ regular: 0, local: 1 });
   }, 120_000);
 
   it('never sends Authorize again after the worker dies with the hold placed but unanswered', async () => {

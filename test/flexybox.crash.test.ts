@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import { closeHttpPools } from '../activities/http';
 import { createDataConverter } from '../security/codec-keys';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
+import { faultHit, ranAs } from './support/local-first';
 import { temporalAddress, uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-flexybox');
@@ -13,11 +14,13 @@ describe('Flexybox order survives a worker crash', () => {
     const orderRef = uniqueRef('crash-commit');
     const ids = flexyboxIdsFor(orderRef);
     // The sandbox holds the commit for 4 s and then performs it: the first worker dies meanwhile.
-    await env.sandbox.fault({ method: 'POST', path: `${ids.salesOrderId}/commit$`, kind: 'delay', delayMs: 4_000 });
+    const commitPath = `${ids.salesOrderId}/commit$`;
+    await env.sandbox.fault({ method: 'POST', path: commitPath, kind: 'delay', delayMs: 3_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     await waitFor('the sales order to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1);
-    await waitFor('the commit to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'commitSalesOrder');
+    // The commit is a local activity: the status query waits for its workflow task, so the sandbox says when it is in flight.
+    await waitFor('the commit to be in flight', () => faultHit(env.sandbox, commitPath));
     await first.kill();
 
     await env.startWorker();
@@ -30,6 +33,51 @@ describe('Flexybox order survives a worker crash', () => {
     expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId })]);
     const commits = (await env.sandbox.requests()).filter((r) => r.path.endsWith(`${ids.salesOrderId}/commit`));
     expect(commits.length).toBeGreaterThanOrEqual(1);
+    // It ran (again, after the crash) as a local activity, within the local budget.
+    expect(await ranAs(handle, 'commitFlexyboxSalesOrder')).toEqual({ regular: 0, local: 1 });
+  }, 120_000);
+
+  it('finishes with one customer after the worker is SIGKILLed while the local customer upsert is in flight', async () => {
+    const orderRef = uniqueRef('crash-local-upsert');
+    const ids = flexyboxIdsFor(orderRef);
+    // The sandbox performs the upsert, then holds its answer: the worker dies before it hears it.
+    const upsertPath = `/customers/${ids.customerId}$`;
+    await env.sandbox.fault({ method: 'PUT', path: upsertPath, kind: 'delay', delayMs: 3_000, delayPhase: 'after' });
+    const first = await env.startWorker();
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1);
+    await first.kill();
+
+    await env.startWorker();
+    await handle.result();
+
+    // The upsert ran twice (the local activity again after the crash); Flexybox kept one customer.
+    const upserts = (await env.sandbox.requests()).filter((r) => r.method === 'PUT' && r.path.endsWith(`/customers/${ids.customerId}`));
+    expect(upserts.length).toBeGreaterThanOrEqual(2);
+    const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
+    expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId })]);
+    expect(ledger.salesOrders).toHaveLength(1);
+    expect(ledger.payments).toHaveLength(1);
+    expect(await ranAs(handle, 'upsertFlexyboxCustomer')).toEqual({ regular: 0, local: 1 });
+  }, 120_000);
+
+  it('continues a step as a regular activity once its local budget is spent, and never after a refusal', async () => {
+    await env.startWorker();
+    const slowRef = uniqueRef('local-budget');
+    const slow = flexyboxIdsFor(slowRef);
+    // Four 503s: more than the local activity's three attempts.
+    await env.sandbox.fault({ method: 'PUT', path: `/customers/${slow.customerId}$`, kind: 'status', status: 503, times: 4 });
+    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: slowRef, input: flexyboxOrder() });
+    await handle.result();
+    expect(await ranAs(handle, 'upsertFlexyboxCustomer')).toEqual({ regular: 1, local: 1 });
+    expect((await flexyboxLedgerFor(env.sandbox, slowRef)).customers).toHaveLength(1);
+
+    const refusedRef = uniqueRef('local-refused');
+    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(refusedRef).customerId}$`, kind: 'status', status: 400, times: 0 });
+    const refused = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: refusedRef, input: flexyboxOrder() });
+    const failure = await refused.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(await ranAs(refused, 'upsertFlexyboxCustomer')).toEqual({ regular: 0, local: 1 });
   }, 120_000);
 
   it('finishes with one customer and one sales order after the worker is SIGKILLed right after the customer upsert', async () => {

@@ -17,7 +17,14 @@ import { bundleGiftflowWorkflows } from '../workers/giftflow-workers';
 // answer, with the voucher codes derived once by a local activity (patch 'smartgift-voucher-codes-in-history').
 // flexybox-order-parked-retried.json (same way): a commit refused with 401, parked in needs-attention and
 // completed after the `retry` Update (patches 'cancel-checked-before-commit' and 'parks-for-operator').
-const histories = ['flexybox-order.json', 'flexybox-order-encrypted.json', 'flexybox-order-validated.json', 'flexybox-order-parked-retried.json', 'smartgift-order.json', 'smartgift-order-codes-recorded.json', 'payway-plain.json', 'payway-reconciled.json', 'cpextender-issue.json', 'cpextender-redeem.json', 'cpextender-redeem-late-authorize.json', 'cpextender-pool.json'].map((name) => ({
+// flexybox-order-any-client.json (same way): started by a bare @temporalio/client under a free-form ID, so the
+// workflow set its own search attributes (patch 'sets-own-search-attributes'); it and smartgift-order-summaries.json
+// (giftflow's client: no such patch) carry a summary on every activity (metadata only: no patch).
+// Local first (patch 'provider-calls-local-first', same way): flexybox-order-local-first.json, whose customer upsert
+// failed past the local budget and went on as a regular activity; flexybox-order-local-first-parked-retried.json, whose
+// local catalogue calls were refused (401), parked and retried; cpextender-issue-local-first.json (BalanceCheck and
+// Certificate local); flexybox-order-regular-by-memo.json, started with memo giftflowProviderCalls: 'regular'.
+const histories = ['flexybox-order.json', 'flexybox-order-encrypted.json', 'flexybox-order-validated.json', 'flexybox-order-parked-retried.json', 'flexybox-order-any-client.json', 'smartgift-order.json', 'smartgift-order-codes-recorded.json', 'smartgift-order-summaries.json', 'payway-plain.json', 'payway-reconciled.json', 'cpextender-issue.json', 'cpextender-redeem.json', 'cpextender-redeem-late-authorize.json', 'cpextender-pool.json', 'flexybox-order-local-first.json', 'flexybox-order-local-first-parked-retried.json', 'cpextender-issue-local-first.json', 'flexybox-order-regular-by-memo.json'].map((name) => ({
   name,
   history: JSON.parse(readFileSync(path.join(__dirname, 'histories', name), 'utf8')),
 }));

@@ -13,13 +13,11 @@ import {
   condition,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   sleep,
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GiftflowActivities } from '../activities';
 import type {
   CpExtenderReconcileAnswer,
   CpExtenderRedeem,
@@ -30,14 +28,9 @@ import type {
 } from '../contracts/cpextender';
 import { cancelRedemptionUpdate, confirmRedemptionUpdate, CPEXTENDER_ID_STEPS } from '../contracts/cpextender-workflow';
 import { checkReconcileAnswer, FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
-import { PROVIDER_CALL, PROVIDER_CALL_ONCE } from './activity-options';
+import { PROVIDER_CALL, PROVIDER_CALL_ONCE, resendDelayMs } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
-
-const cpextender = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
-// One attempt only: the server must never resend Authorize on its own (e.g. after a worker
-// died mid-call and the heartbeat timed out); the workflow decides from BalanceCheck.
-const { authorizeCpExtender } = proxyActivities<GiftflowActivities>(PROVIDER_CALL_ONCE);
 
 /** Authorize sends after which an ambiguous outcome is no longer retried, even when it provably did not land. */
 const MAX_AUTHORIZE_SENDS = 5;
@@ -79,7 +72,13 @@ interface HistoryEntry {
 
 /** Authorizes an amount on a card, holds it until `confirm`, `cancel` or the hold timeout, and closes the hold accordingly. */
 export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise<CpExtenderRedeemResult> {
-  const tracker = new OrderTracker<CpExtenderRedeemIds, CpExtenderRedeemResult>('authorize');
+  const tracker = new OrderTracker<CpExtenderRedeemIds, CpExtenderRedeemResult>('cpextender', 'authorize');
+  const cpextender = tracker.activities(PROVIDER_CALL);
+  // One attempt only: the server must never resend Authorize on its own (e.g. after a worker
+  // died mid-call and the heartbeat timed out); the workflow decides from BalanceCheck.
+  const { authorizeCpExtender } = tracker.activities(PROVIDER_CALL_ONCE);
+  // BalanceCheck is a read: local first. Confirm and cancel stay regular (not in the dedupe table).
+  const { checkCpExtenderBalance } = tracker.localFirst(PROVIDER_CALL);
   const input = await tracker.validInput<CpExtenderRedeem>(rawInput);
   // CP Extender has no dedupe key for Authorize: the SaleId in BalanceCheck History is how we recognise our own hold.
   const saleId = input.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.redeemSaleId);
@@ -151,7 +150,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
         } else {
           // Histories from before the patch: one look after the backoff, none after the last send.
           if (lastSend) throw sendFailure;
-          await sleep(backoff(sends));
+          await sleep(resendDelayMs(sends));
           landed = await landedAuthorization();
         }
         if (!landed) {
@@ -162,7 +161,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
           earlierRunsSettled = true;
         }
       } else if (provablyNotSent(sendFailure) && !lastSend) {
-        await sleep(backoff(sends));
+        await sleep(resendDelayMs(sends));
         continue;
       } else {
         // Giving up (a refusal, or the last send never left): an earlier ambiguous send that
@@ -207,7 +206,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
 
   /** The History entry of an Authorize for our SaleId, if one landed (CP Extender has no dedupe key for Authorize). */
   async function landedAuthorization(): Promise<HistoryEntry | undefined> {
-    const { card } = await tracker.step('checkAuthorization', () => cpextender.checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
+    const { card } = await tracker.step('checkAuthorization', () => checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
     const authorized = card.history.filter((entry) => entry.activity === 'Authorized');
     // A History without Documents (as in CP Extender's example) cannot rule a hold of ours out.
     return authorized.find((entry) => entry.document === saleId) ?? authorized.find((entry) => entry.document == null);
@@ -242,7 +241,7 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     const step = outcome === 'confirmed' ? 'confirm' : 'cancel';
     const args = { giftCardId: input.giftCardId, authCode: held.authCode };
     await tracker.step(step, () => (step === 'confirm' ? cpextender.confirmCpExtenderAuthorization(args) : cpextender.cancelCpExtenderAuthorization(args)));
-    const { card } = await tracker.step('readBalance', () => cpextender.checkCpExtenderBalance({ step, giftCardId: input.giftCardId }));
+    const { card } = await tracker.step('readBalance', () => checkCpExtenderBalance({ step, giftCardId: input.giftCardId }));
     return { giftCardId: input.giftCardId, saleId, authCode: held.authCode, authorizedAmount: held.authorizedAmount, outcome, balance: card.balance, availableBalance: card.availableBalance };
   }
 
@@ -281,11 +280,6 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     failure = failed.message;
     throw failed;
   }
-}
-
-/** The pause before sending again after the `sends`-th send did not go through. */
-function backoff(sends: number): number {
-  return Math.min(30_000, 1_000 * 2 ** (sends - 1));
 }
 
 /** The request may have landed: an ambiguous answer, or the activity timed out (its worker died or hung mid-call). */

@@ -4,8 +4,7 @@
  * recognised ("GiftcardId Already Exists") and can never issue a second card. Create is the
  * point of no return: from it on the order parks instead of failing.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { GiftflowActivities } from '../activities';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type {
   CpExtenderIssue,
   CpExtenderIssueIds,
@@ -21,16 +20,18 @@ import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
 
-const cpextender = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
-
 /** A single reservation lives one hour; more than this many expiring in a row means something else is wrong. */
 const MAX_RESERVATIONS = 3;
 
 /** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
 export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
-  const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('reserveId', {
+  const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('cpextender', 'reserveId', {
     leftBehind: (ids) => (ids.giftCardId && rawInput.giftCardId === undefined ? [`an unused reservation of GiftCardId ${ids.giftCardId} (it expires after one hour)`] : []),
   });
+  const cpextender = tracker.activities(PROVIDER_CALL);
+  // BalanceCheck and the certificate are reads: local first. Create stays regular (an earlier
+  // run's Create is found among its scheduled activities after a reset), as does ReserveIds.
+  const reads = tracker.localFirst(PROVIDER_CALL);
   const order = await tracker.validInput<CpExtenderIssue>(rawInput);
   // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
   const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
@@ -75,7 +76,7 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
 
     return await CancellationScope.nonCancellable(async () => {
       const { card, owner } = await tracker.step('verifyBalance', async () => {
-        const checked = await cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId: cardId });
+        const checked = await reads.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId: cardId });
         // Only a card Create did not issue in this run ("Already Exists") needs telling apart from another order's.
         const owner = wasCreated === 'already-exists' ? ownership(checked.card, order.giftCardValue, saleId) : 'ours';
         if (owner === 'unknown') {
@@ -100,7 +101,7 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
             `(expected an Issued entry of ${order.giftCardValue}${saleId ? ` for SaleId ${saleId}` : ''}); no second card was issued`,
         );
       }
-      const { certificate } = await tracker.step('storeCertificate', () => cpextender.storeCpExtenderCertificate({ giftCardId: cardId }));
+      const { certificate } = await tracker.step('storeCertificate', () => reads.storeCpExtenderCertificate({ giftCardId: cardId }));
       const result: CpExtenderIssueResult = { giftCardId: cardId, saleId: saleId ?? null, balance: card.balance, certificate };
       if (CancellationScope.current().parent?.consideredCancelled) {
         result.cancellationIgnored = 'cancellation arrived after the gift card was created at CP Extender; giftflow finished the order instead of abandoning an issued card';
@@ -120,7 +121,8 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
 
 /** Reserves `count` GiftCardIds under one RequestName, asking again while the provider's batch cap returns fewer. */
 export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Promise<CpExtenderPoolResult> {
-  const tracker = new OrderTracker<{ requestName: string }, CpExtenderPoolResult>('reserveIds');
+  const tracker = new OrderTracker<{ requestName: string }, CpExtenderPoolResult>('cpextender', 'reserveIds');
+  const cpextender = tracker.activities(PROVIDER_CALL);
   const pool = await tracker.validInput<CpExtenderPool>(rawInput);
   const { count, agency } = pool;
   const requestName = pool.requestName ?? workflowInfo().workflowId;
@@ -153,7 +155,7 @@ async function reserveOne(
   reuseEarlierRun: boolean,
 ): Promise<string> {
   const { giftCardIds } = await tracker.step('reserveId', () =>
-    cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName, reuseEarlierRun }),
+    tracker.activities(PROVIDER_CALL).reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName, reuseEarlierRun }),
   );
   if (giftCardIds.length !== 1) throw rejected('reserveId', `ReserveIds (single) returned ${giftCardIds.length} GiftCardIds instead of one`);
   return giftCardIds[0];

@@ -5,19 +5,20 @@
  * workflow ID, and Flexybox dedupes each of them, so every step may be retried safely.
  * The commit is the point of no return: from it on the order parks instead of failing.
  */
-import { CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { GiftflowActivities } from '../activities';
+import { CancellationScope, CancelledFailure, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import type { FlexyboxIds, FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResult } from '../contracts/flexybox';
 import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
 
-const flexybox = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
-
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
 export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
-  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('resolveCatalog', { leftBehind: createdAtFlexybox });
+  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('flexybox', 'resolveCatalog', { leftBehind: createdAtFlexybox });
+  // Local first: Flexybox dedupes every write by its derived ID, and the rest are reads. Create
+  // stays regular: after a reset, an earlier run's create is found among its scheduled activities.
+  const flexybox = tracker.localFirst(PROVIDER_CALL);
+  const { createFlexyboxSalesOrder } = tracker.activities(PROVIDER_CALL);
   const order = await tracker.validInput<FlexyboxOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
@@ -38,7 +39,7 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     tracker.recordIds({ customerId });
 
     const salesOrder = await tracker.step('createSalesOrder', () =>
-      flexybox.createFlexyboxSalesOrder({
+      createFlexyboxSalesOrder({
         salesOrderId,
         customerId,
         departmentId: order.departmentId,

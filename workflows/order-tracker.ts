@@ -2,7 +2,9 @@
  * Workflow-side bookkeeping shared by every provider workflow: the `status` query, the
  * `GiftOrderState` search attribute, attempts per step and the last error, and the point of no
  * return: past it a failing step parks the order in `needs-attention` until the `retry` Update
- * (docs/design.md, "Operators act too").
+ * (docs/design.md, "Operators act too"). It also makes the order read as an order wherever it
+ * was started from: its own search attributes, a summary on each activity naming the provider
+ * step, and the step in progress as the workflow's current details (docs/web-ui.md).
  */
 import {
   ActivityFailure,
@@ -13,10 +15,13 @@ import {
   isCancellation,
   log,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
 import {
@@ -27,11 +32,13 @@ import {
   statusQuery,
   type OrderState,
   type OrderStatus,
+  type Provider,
   type RetryRequest,
 } from '../contracts/shared';
-import { INPUT_VALIDATION } from './activity-options';
-
-const { validateWorkflowInput } = proxyLocalActivities<GiftflowActivities>(INPUT_VALIDATION);
+import { INPUT_VALIDATION, PROVIDER_CALL_LOCAL_FIRST } from './activity-options';
+import { localFirstActivities } from './local-first';
+import { labelledActivities, setOwnSearchAttributes, showOrderDetails, stepLabel, type Activities } from './order-view';
+import { recordOrderStarted, recordOrderState } from './order-metrics';
 
 /** Patch ID of the input validation by local activity (before it, workflow code parsed with zod). */
 const INPUT_VALIDATED_BY_ACTIVITY = 'input-validated-by-activity';
@@ -56,10 +63,14 @@ export class OrderTracker<Ids extends object, Result> {
   private readonly parkedSteps = new Set<string>();
 
   constructor(
+    private readonly provider: Provider,
     firstStep: string,
     private readonly options: OrderTrackerOptions<Ids> = {},
   ) {
     this.status = { step: firstStep, state: 'running', providerIds: {}, attempts: {}, lastError: null, result: null };
+    setOwnSearchAttributes(provider, this.status.state);
+    this.showDetails();
+    recordOrderStarted(provider);
     setHandler(statusQuery, () => this.status as OrderStatus);
     setHandler(
       retryUpdate,
@@ -76,6 +87,36 @@ export class OrderTracker<Ids extends object, Result> {
         },
       },
     );
+  }
+
+  /**
+   * The provider's activities; each call carries as its summary the step it serves ("Flexybox:
+   * commit sales order"), or `step` when given. Summaries are metadata of the command, so
+   * adding them changes no history (test/replay.test.ts).
+   */
+  activities(options: ActivityOptions, step?: string): Activities {
+    return this.labelled((summary) => proxyActivities<GiftflowActivities>({ ...options, summary }), step);
+  }
+
+  /** As {@link activities}, for local activities. */
+  localActivities(options: LocalActivityOptions, step?: string): Activities {
+    return this.labelled((summary) => proxyLocalActivities<GiftflowActivities>({ ...options, summary }), step);
+  }
+
+  /**
+   * As {@link activities}, for calls the provider deduplicates, and reads: each call runs as a
+   * local activity first, then as a regular one with `options` (workflows/local-first.ts).
+   */
+  localFirst(options: ActivityOptions): Activities {
+    return localFirstActivities(this.localActivities(PROVIDER_CALL_LOCAL_FIRST), this.activities(options), options);
+  }
+
+  private labelled(proxy: (summary: string) => Activities, step: string | undefined): Activities {
+    return labelledActivities(proxy, () => stepLabel(this.provider, step ?? this.status.step));
+  }
+
+  private showDetails(): void {
+    showOrderDetails(this.provider, this.status);
   }
 
   get providerIds(): Partial<Ids> {
@@ -109,6 +150,7 @@ export class OrderTracker<Ids extends object, Result> {
   async step<T extends { attempt: number }>(name: string, run: () => Promise<T>, options: { park?: boolean } = {}): Promise<T> {
     const attempt = async (): Promise<T> => {
       this.status.step = name;
+      this.showDetails();
       try {
         const outcome = await run();
         this.status.attempts[name] = outcome.attempt;
@@ -201,7 +243,7 @@ export class OrderTracker<Ids extends object, Result> {
     // history; their input came from the client, which sends it parsed.
     if (!patched(INPUT_VALIDATED_BY_ACTIVITY)) return input as T;
     try {
-      return (await validateWorkflowInput(input)) as T;
+      return (await this.localActivities(INPUT_VALIDATION, 'checkInput').validateWorkflowInput(input)) as T;
     } catch (error) {
       throw isCancellation(error) ? this.cancelled('Order cancelled while its input was being validated; nothing was sent to the provider.') : this.failed(error);
     }
@@ -254,7 +296,9 @@ export class OrderTracker<Ids extends object, Result> {
 
   private setState(state: OrderState): void {
     this.status.state = state;
+    recordOrderState(this.provider, state);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.state, value: state }]);
+    this.showDetails();
   }
 }
 

@@ -12,29 +12,26 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GiftflowActivities } from '../activities';
 import type { PaywayIds, PaywayOrder, PaywayOrderInput, PaywayOrderResult, PaywayReconcileAnswer } from '../contracts/payway';
 import { PAYWAY_ID_STEPS } from '../contracts/payway-workflow';
 import { checkReconcileAnswer, FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
-import { PROVIDER_CALL_ONCE } from './activity-options';
+import { PROVIDER_CALL_ONCE, resendDelayMs } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
 
-const { createPaywayGiftOrder } = proxyActivities<GiftflowActivities>(PROVIDER_CALL_ONCE);
-
 /** Sends of a create that provably did not reach Payway (unreachable, 429, token endpoint failing): about 2.5 min in all. */
-const NOT_SENT_RETRY = { maxSends: 10, firstDelayMs: 1_000, maxDelayMs: 30_000 };
+const NOT_SENT_RETRY = { maxSends: 10 };
 
 type Created = Pick<PaywayOrderResult, 'id' | 'orderId' | 'paymentId'>;
 
 /** Places one Payway gift order and returns the IDs Payway knows it by. */
 export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<PaywayOrderResult> {
-  const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('createGiftOrder', { leftBehind: () => [] });
+  const tracker = new OrderTracker<PaywayIds, PaywayOrderResult>('payway', 'createGiftOrder', { leftBehind: () => [] });
+  const { createPaywayGiftOrder } = tracker.activities(PROVIDER_CALL_ONCE);
   const order = await tracker.validInput<PaywayOrder>(rawInput);
   const { workflowId } = workflowInfo();
   // Sent with every create, so Payway's records tell an operator whether a lost create landed.
@@ -59,7 +56,7 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
         const outcome = sendOutcome(error);
         if (outcome === 'unknown') return { unknown: unknownOutcomeMessage(error) };
         if (outcome === 'rejected' || notSent >= NOT_SENT_RETRY.maxSends) throw error;
-        await sleep(Math.min(NOT_SENT_RETRY.maxDelayMs, NOT_SENT_RETRY.firstDelayMs * 2 ** (notSent - 1)));
+        await sleep(resendDelayMs(notSent));
       }
     }
   }

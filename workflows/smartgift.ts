@@ -5,19 +5,12 @@
  * collides on our codes and cannot create a second order, and tells us the first one exists.
  * The POST is the point of no return: from it on the order parks instead of failing.
  */
-import { CancellationScope, isCancellation, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type { GiftflowActivities } from '../activities';
+import { CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import type { SmartGiftIds, SmartGiftOrder, SmartGiftOrderInput, SmartGiftOrderResult } from '../contracts/smartgift';
 import { SMARTGIFT_ID_STEPS } from '../contracts/smartgift-workflow';
 import { LOCAL_COMPUTATION, PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { OrderTracker } from './order-tracker';
-
-const smartgift = proxyActivities<GiftflowActivities>(PROVIDER_CALL);
-
-// A local activity: no I/O, so it stays off the task queue that is paced to Smart Gift's
-// request limit, and its result is still recorded in history (through the payload codec).
-const { deriveSmartGiftVoucherCodes } = proxyLocalActivities<GiftflowActivities>(LOCAL_COMPUTATION);
 
 /**
  * Patch ID of voucher codes fixed once per order in history. Before it, every attempt of
@@ -28,7 +21,11 @@ const VOUCHER_CODES_IN_HISTORY = 'smartgift-voucher-codes-in-history';
 
 /** Places one Smart Gift voucher order and returns its reference, order_id and voucher codes. */
 export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Promise<SmartGiftOrderResult> {
-  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('checkPaymentMethod', { leftBehind: () => [] });
+  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('smartgift', 'checkPaymentMethod', { leftBehind: () => [] });
+  const smartgift = tracker.activities(PROVIDER_CALL);
+  // A local activity: no I/O, so it stays off the task queue that is paced to Smart Gift's
+  // request limit, and its result is still recorded in history (through the payload codec).
+  const { deriveSmartGiftVoucherCodes } = tracker.localActivities(LOCAL_COMPUTATION, 'deriveVoucherCodes');
   const order = await tracker.validInput<SmartGiftOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const orderId = order.order_id ?? deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.orderId);

@@ -1,6 +1,6 @@
 /** Worker process for the benchmark's floor workflow, built like the giftflow worker. */
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import { loadTemporalConfig } from '../../config';
+import { loadTemporalConfig, reachTemporal } from '../../config';
 import { createDataConverter } from '../../security/codec-keys';
 
 export const FLOOR_TASK_QUEUE = 'giftflow-bench-floor';
@@ -8,7 +8,7 @@ export const FLOOR_TASK_QUEUE = 'giftflow-bench-floor';
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const temporal = loadTemporalConfig();
-  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  const connection = await reachTemporal(temporal, () => NativeConnection.connect(temporal.connectionOptions));
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,

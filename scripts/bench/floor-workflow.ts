@@ -11,3 +11,6 @@ const { noop } = proxyActivities<{ noop(): Promise<void> }>(PROVIDER_CALL);
 export async function floorOrder(activityCount: number): Promise<void> {
   for (let i = 0; i < activityCount; i++) await noop();
 }
+
+// The new floor of the fast path (scripts/bench/local-floor-workflow.ts), registered by the same worker.
+export { localFloorOrder } from './local-floor-workflow';

@@ -15,7 +15,6 @@ import { cpExtenderSeed } from '../../sandbox/cpextender';
 import { flexyboxSeed } from '../../sandbox/flexybox';
 import { paywaySeed } from '../../sandbox/payway';
 import { deriveProviderId } from '../../workflows/ids';
-import type { ResetPlan } from './resets';
 
 export type Kind = 'flexybox' | 'cpextender-issue' | 'cpextender-redeem' | 'cpextender-pool' | 'smartgift' | 'payway';
 
@@ -60,6 +59,18 @@ export interface PlannedOrder {
   resubmitAt?: number;
   /** The operator's reset of this order, if it gets one (chaos/resets.ts). */
   reset?: ResetPlan;
+}
+
+/** An operator's reset of one order (chaos/resets.ts carries it out). */
+export interface ResetPlan {
+  /** `running`: reset while the order runs; `completed`: reset once it completed. */
+  mode: 'running' | 'completed';
+  /** Wait before the reset: after submission (`running`) or after the outcome (`completed`). */
+  delayMs: number;
+  /** `running`: how many workflow tasks the run completes before it is reset (1 to 4; most orders take 2 to 6). */
+  progress: number;
+  /** `running`: which workflow task it goes back to, as a share of those completed so far. */
+  pick: number;
 }
 
 /** mulberry32: a small seeded generator, so a seed replays the same plan and the same fault schedule. */

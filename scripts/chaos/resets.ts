@@ -23,17 +23,6 @@ import { retryOnConnection, sleep } from './retry';
  */
 export const RESETTABLE_KINDS: ReadonlySet<Kind> = new Set<Kind>(['flexybox', 'cpextender-issue', 'cpextender-redeem', 'smartgift', 'payway']);
 
-export interface ResetPlan {
-  /** `running`: reset while the order runs; `completed`: reset once it completed. */
-  mode: 'running' | 'completed';
-  /** Wait before the reset: after submission (`running`) or after the outcome (`completed`). */
-  delayMs: number;
-  /** `running`: how many workflow tasks the run completes before it is reset (1 to 4; most orders take 2 to 6). */
-  progress: number;
-  /** `running`: which workflow task it goes back to, as a share of those completed so far. */
-  pick: number;
-}
-
 /** What one reset did. */
 export interface ResetRecord {
   /** Whether the run was still running when its history was read for the reset point. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { freePort, processEnd, spawnGroup, startDevServer, stopGroup, tsProcess, type DevServer } from '../dev-server';
+import { sandboxUrls } from '../../config/sandbox-urls';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 120_000;
@@ -108,16 +109,13 @@ export class ChaosStack {
     const [server] = await Promise.all([startDevServer(serverOptions), sandbox.ready]);
     const workerEnv: NodeJS.ProcessEnv = {
       ...process.env,
-      FLEXYBOX_CRM_URL: `${sandboxUrl}/flexybox/crm/api/v2`,
-      FLEXYBOX_POS_URL: `${sandboxUrl}/flexybox/pos/api/v1`,
-      FLEXYBOX_API_URL: `${sandboxUrl}/flexybox/api/api/v2`,
-      PAYWAY_URL: `${sandboxUrl}/payway`,
-      CPEXTENDER_URL: `${sandboxUrl}/cpextender`,
-      SMARTGIFT_URL: `${sandboxUrl}/smartgift`,
+      ...sandboxUrls(sandboxUrl),
       GIFTFLOW_ARTIFACTS_DIR: path.join(dir, 'artifacts'),
       TEMPORAL_ADDRESS: server.address,
       GIFTFLOW_CODEC_KEYS: options.codecKeys,
       GIFTFLOW_LOG_LEVEL: 'WARN',
+      // Several workers on one host cannot share the default metrics port.
+      GIFTFLOW_METRICS_ADDRESS: 'off',
     };
     const stack = new ChaosStack(server, serverOptions, sandbox, sandboxUrl, workerEnv, dir, options.log);
     void sandbox.exited.then((how) => !stack.stopping && options.log(`sandbox ${how} unexpectedly; orders will stall`));
