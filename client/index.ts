@@ -7,6 +7,7 @@
  *   const result = await handle.result();
  */
 import { createHash } from 'node:crypto';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { loadTemporalConfig, reachTemporal } from '../config';
 import { createDataConverter } from '../security/codec-keys';
@@ -146,7 +147,8 @@ export class GiftflowClient implements OrderStarter {
         retrying: {
           step: status.step,
           attempt: pending.attempt ?? 1,
-          lastFailure: pending.lastFailure?.message ?? undefined,
+          // Failure texts are encrypted in history (security/failure-converter.ts): decode, or it reads "Encoded failure".
+          lastFailure: (await decodeOptionalFailureToOptionalError(this.temporal.options.loadedDataConverter, pending.lastFailure))?.message,
         },
       }),
     };

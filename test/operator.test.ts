@@ -221,9 +221,13 @@ describe('giftflow retry', () => {
 
   it('runs a step waiting out a long backoff now', async () => {
     const orderRef = uniqueRef('retry-backoff');
-    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`, kind: 'status', status: 429, retryAfter: 600 });
+    // Twice: the local first attempt takes one 429 and hands the step to a regular activity, whose
+    // first attempt takes the other and then waits out Retry-After as a visible backoff.
+    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`, kind: 'status', status: 429, retryAfter: 600, times: 2 });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the customer upsert to wait for its second attempt', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    const retrying = await waitFor('the customer upsert to wait for its second attempt', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    // The reason reads decrypted, as `giftflow status` shows it.
+    expect(retrying.lastFailure).toMatch(/429/);
 
     const retried = await giftflow(['retry', handle.workflowId]);
     expect(JSON.parse(retried.stdout)).toMatchObject({ action: 'hurried-backoff' });
