@@ -114,6 +114,7 @@ describe('orders started by any Temporal client', () => {
     await handle.result();
     expect(await staticSummary(handle)).toBe(`Flexybox order ${orderRef}: 0.30 DKK, 3 certificates`);
     expect(await activitySummaries(env.stack.temporal, handle)).toEqual([
+      { activityType: 'validateWorkflowInput', summary: 'Flexybox: check input' },
       { activityType: 'resolveFlexyboxCertificateTypes', summary: 'Flexybox: resolve catalog' },
       { activityType: 'checkFlexyboxDepartment', summary: 'Flexybox: resolve catalog' },
       { activityType: 'upsertFlexyboxCustomer', summary: 'Flexybox: upsert customer' },

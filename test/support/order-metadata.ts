@@ -26,13 +26,20 @@ async function decode(client: Client, payload: Payload | null | undefined): Prom
   return defaultPayloadConverter.fromPayload(decoded[0]);
 }
 
-/** The summary of each scheduled activity, in history order, with its activity type. */
+/**
+ * The summary of each activity, in history order, with its activity type: scheduled activities
+ * and local activities (their markers carry the summary, and the type in the marker's data).
+ */
 export async function activitySummaries(client: Client, handle: WorkflowHandle): Promise<{ activityType: string; summary: unknown }[]> {
   const history = await handle.fetchHistory();
-  const scheduled = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes);
+  const activities = (history.events ?? []).filter(
+    (event) => event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+  );
   return Promise.all(
-    scheduled.map(async (event) => ({
-      activityType: event.activityTaskScheduledEventAttributes!.activityType?.name ?? '',
+    activities.map(async (event) => ({
+      activityType:
+        event.activityTaskScheduledEventAttributes?.activityType?.name ??
+        ((await decode(client, event.markerRecordedEventAttributes!.details!.data.payloads![0])) as { activity_type: string }).activity_type,
       summary: await decode(client, event.userMetadata?.summary as Payload | undefined),
     })),
   );
