@@ -10,9 +10,15 @@
 const { builtinModules } = require('node:module');
 const tseslint = require('typescript-eslint');
 
-const WHY = 'workflow code must stay deterministic and light; move this to an activity or a non-workflow module (docs/design.md)';
+const WHY =
+  'workflow code must stay deterministic and light; move this to an activity or a non-workflow module (docs/design.md)';
 /** The contract modules workflow code imports: zod-free by rule. */
-const WORKFLOW_CONTRACTS = ['contracts/*-workflow.ts', 'contracts/shared.ts', 'contracts/metrics.ts', 'contracts/money.ts'];
+const WORKFLOW_CONTRACTS = [
+  'contracts/*-workflow.ts',
+  'contracts/shared.ts',
+  'contracts/metrics.ts',
+  'contracts/money.ts',
+];
 
 const banned = (group, message) => ({ group, message, allowTypeImports: true });
 
@@ -21,12 +27,16 @@ const workflowImportBans = (local = []) => [
   'error',
   {
     paths: [
-      ...builtinModules.filter((name) => !name.startsWith('_')).map((name) => ({ name, message: `Node built-in: ${WHY}`, allowTypeImports: true })),
-      ...['zod', 'undici', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({
-        name,
-        message: `${name}: ${WHY}`,
-        allowTypeImports: true,
-      })),
+      ...builtinModules
+        .filter((name) => !name.startsWith('_'))
+        .map((name) => ({ name, message: `Node built-in: ${WHY}`, allowTypeImports: true })),
+      ...['zod', 'undici', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map(
+        (name) => ({
+          name,
+          message: `${name}: ${WHY}`,
+          allowTypeImports: true,
+        }),
+      ),
     ],
     patterns: [
       ...local,
@@ -34,17 +44,47 @@ const workflowImportBans = (local = []) => [
       banned(['zod/*', 'undici/*', 'fastify/*'], WHY),
       // A provider's main contract module builds zod schemas; its `-workflow` half is the zod-free one.
       banned(
-        ['**/contracts/*', '!**/contracts/*-workflow', '!**/contracts/shared', '!**/contracts/metrics', '!**/contracts/money'],
+        [
+          '**/contracts/*',
+          '!**/contracts/*-workflow',
+          '!**/contracts/shared',
+          '!**/contracts/metrics',
+          '!**/contracts/money',
+        ],
         `import the zod-free contracts/<provider>-workflow.ts, or import type: ${WHY}`,
       ),
       banned(['**/activities', '**/activities/*'], 'workflows import activity types only (import type)'),
-      banned(['**/client', '**/client/*', '**/config', '**/config/*', '**/sandbox/*', '**/security/*', '**/observability/*', '**/scripts/*'], WHY),
+      banned(
+        [
+          '**/client',
+          '**/client/*',
+          '**/config',
+          '**/config/*',
+          '**/sandbox/*',
+          '**/security/*',
+          '**/observability/*',
+          '**/scripts/*',
+        ],
+        WHY,
+      ),
     ],
   },
 ];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', 'dist/**', 'coverage/**', 'schemas/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.tools/**',
+      '.data/**',
+      'dist/**',
+      'coverage/**',
+      'schemas/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -62,7 +102,10 @@ module.exports = tseslint.config(
     files: WORKFLOW_CONTRACTS,
     rules: {
       '@typescript-eslint/no-restricted-imports': workflowImportBans([
-        banned(['./*', '!./*-workflow', '!./shared', '!./metrics', '!./money'], `import a zod-free contract module, or import type: ${WHY}`),
+        banned(
+          ['./*', '!./*-workflow', '!./shared', '!./metrics', '!./money'],
+          `import a zod-free contract module, or import type: ${WHY}`,
+        ),
       ]),
     },
   },

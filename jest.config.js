@@ -5,7 +5,10 @@ const cluster = process.env.GIFTFLOW_TEST_SERVER === 'cluster';
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   testMatch: cluster ? ['<rootDir>/test/cluster/**/*.test.ts'] : ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: cluster ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/cluster/'],

@@ -18,7 +18,11 @@ export function providerAmount(amount: number, scale: AmountScale, where: string
   try {
     return exactAmount(amount, scale, where);
   } catch (error) {
-    throw ApplicationFailure.create({ type: FAILURE_TYPES.invalidInput, message: `${(error as Error).message}; nothing was sent`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.invalidInput,
+      message: `${(error as Error).message}; nothing was sent`,
+      nonRetryable: true,
+    });
   }
 }
 
@@ -35,6 +39,9 @@ export function amountInResponse(scale: AmountScale) {
 
 /** Σ quantity × amount, exactly (in minor units), as the exact JSON number at the scale. */
 export function totalOf(lines: { quantity: number; amount: number }[], scale: AmountScale, where: string): number {
-  const minor = lines.reduce((sum, line) => sum + line.quantity * toMinorUnits(providerAmount(line.amount, scale, where), scale.decimals)!, 0);
+  const minor = lines.reduce(
+    (sum, line) => sum + line.quantity * toMinorUnits(providerAmount(line.amount, scale, where), scale.decimals)!,
+    0,
+  );
   return fromMinorUnits(minor, scale.decimals);
 }

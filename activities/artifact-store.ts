@@ -45,7 +45,8 @@ export class LocalDirectoryArtifactStore implements ArtifactStore {
   }
 
   async get(ref: string): Promise<{ bytes: Buffer; contentType: string }> {
-    if (!ref.startsWith(LOCAL)) throw new Error(`artifact reference '${ref}' does not belong to the local artifact store`);
+    if (!ref.startsWith(LOCAL))
+      throw new Error(`artifact reference '${ref}' does not belong to the local artifact store`);
     const file = this.fileFor(ref.slice(LOCAL.length));
     const [bytes, meta] = await Promise.all([readFile(file), readFile(`${file}.meta.json`, 'utf8')]);
     return { bytes, contentType: (JSON.parse(meta) as { contentType: string }).contentType };

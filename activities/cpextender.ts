@@ -4,45 +4,28 @@
  * transport, auth and failure classification live in the shared HTTP layer.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
-import { CPEXTENDER_REASONS, type StoredCertificate } from '../contracts/cpextender';
+import { CPEXTENDER_REASONS, type CpExtenderReason, type StoredCertificate } from '../contracts/cpextender';
+import {
+  CPEXTENDER_PATHS,
+  cpExtenderAuthorizeResponse,
+  cpExtenderBalanceResponse,
+  cpExtenderCreateResponse,
+  cpExtenderNoContent,
+  cpExtenderReserveResponse,
+  type CpExtenderError,
+  type CpExtenderRequests,
+} from '../contracts/cpextender-wire';
 import { PROVIDER_SCALES } from '../contracts/money';
 import { FAILURE_TYPES } from '../contracts/shared';
-import { amountInResponse, providerAmount } from './amounts';
+import { providerAmount } from './amounts';
 import { createArtifactStore, type ArtifactStore } from './artifact-store';
 import { earlierRuns, placedByEarlierRun } from './earlier-runs';
 import { withoutEchoes } from './echoes';
 import { currentAttempt, ProviderClient } from './http';
 
-const reserveResponse = z.looseObject({ GiftCards: z.array(z.string()) });
-const createResponse = z.looseObject({ GiftCard: z.looseObject({ Id: z.string() }) });
 // CP Extender names no currency; its documented amounts have two decimals (contracts/money.ts).
 const SCALE = PROVIDER_SCALES.cpextender;
-const responseAmount = amountInResponse(SCALE);
-const balanceResponse = z.looseObject({
-  GiftCard: z.looseObject({
-    Id: z.string(),
-    Type: z.string(),
-    Status: z.string(),
-    Balance: responseAmount,
-    OpenAuthorizations: responseAmount,
-    AvailableBalance: responseAmount,
-    History: z
-      .array(
-        z.looseObject({
-          Activity: z.string(),
-          Date: z.string(),
-          Amount: responseAmount,
-          Location: z.string().nullable(),
-          Document: z.string().nullable(),
-        }),
-      )
-      .default([]),
-  }),
-});
-const authorizeResponse = z.looseObject({ RequestId: z.string(), Type: z.string(), AuthorizedAmount: responseAmount, AuthCode: z.string() });
-const noContent = z.undefined();
 
 /** A card as BalanceCheck shows it. */
 export interface CpExtenderCard {
@@ -55,7 +38,10 @@ export interface CpExtenderCard {
 }
 
 /** Creates the CP Extender activities bound to one configuration (and artifact store). */
-export function createCpExtenderActivities(config: GiftflowConfig, artifacts: ArtifactStore = createArtifactStore(config)) {
+export function createCpExtenderActivities(
+  config: GiftflowConfig,
+  artifacts: ArtifactStore = createArtifactStore(config),
+) {
   const baseUrl = config.cpextender.url;
   const cpextender = new ProviderClient({
     provider: 'cpextender',
@@ -66,14 +52,17 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
   });
 
   /** Reads a card's status, balances and history. */
-  async function checkBalance(args: { step: string; giftCardId: string }): Promise<{ card: CpExtenderCard; attempt: number }> {
+  async function checkBalance(args: {
+    step: string;
+    giftCardId: string;
+  }): Promise<{ card: CpExtenderCard; attempt: number }> {
     const { GiftCard: card } = await cpextender.call({
       step: args.step,
       method: 'GET',
       baseUrl,
-      path: '/Giftcard/{id}/BalanceCheck',
+      path: CPEXTENDER_PATHS.balanceCheck,
       params: { id: args.giftCardId },
-      response: balanceResponse,
+      response: cpExtenderBalanceResponse,
       idempotent: true,
     });
     return {
@@ -83,7 +72,12 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
         balance: card.Balance,
         openAuthorizations: card.OpenAuthorizations,
         availableBalance: card.AvailableBalance,
-        history: card.History.map((entry) => ({ activity: entry.Activity, date: entry.Date, amount: entry.Amount, document: entry.Document })),
+        history: card.History.map((entry) => ({
+          activity: entry.Activity,
+          date: entry.Date,
+          amount: entry.Amount,
+          document: entry.Document,
+        })),
       },
       attempt: currentAttempt(),
     };
@@ -124,14 +118,14 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
         step: args.step,
         method: 'POST',
         baseUrl,
-        path: '/Giftcard/ReserveIds',
+        path: CPEXTENDER_PATHS.reserveIds,
         body: {
           ...(args.requestName && { RequestName: args.requestName }),
           RequestType: args.requestType,
           ...(args.requestType === 'pool' && { PoolCount: args.count }),
           Agency: args.agency,
-        },
-        response: reserveResponse,
+        } satisfies CpExtenderRequests['reserveIds'],
+        response: cpExtenderReserveResponse,
         // A lost reservation costs nothing: a single one expires, a pool batch is just not used.
         idempotent: true,
       });
@@ -151,28 +145,41 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       saleId?: string;
       pointsToRedeem?: number;
     }): Promise<{ outcome: 'created' | 'already-exists'; attempt: number }> {
+      // CP Extender's reason for refusing Create, read from its error body (not from a message).
+      let refused = null as CpExtenderReason | null;
       try {
         const body = cpExtenderCreateBody(args);
-        const { GiftCard } = await withoutEchoes(body, () =>
-          cpextender.call({ step: 'createGiftCard', method: 'POST', baseUrl, path: '/Giftcard/Create', body, response: createResponse, idempotent: true }),
+        const created = await withoutEchoes(body, () =>
+          cpextender.call<{ GiftCard: { Id: string } } | typeof ALREADY_EXISTS>({
+            step: 'createGiftCard',
+            method: 'POST',
+            baseUrl,
+            path: CPEXTENDER_PATHS.create,
+            body,
+            response: cpExtenderCreateResponse,
+            idempotent: true,
+            recover: (status, answer) => {
+              refused = status === 400 ? cpExtenderReasonIn(answer) : null;
+              return refused === 'alreadyExists' ? ALREADY_EXISTS : undefined;
+            },
+          }),
         );
-        if (GiftCard.Id !== args.giftCardId) {
+        if (created === ALREADY_EXISTS) return { outcome: 'already-exists', attempt: currentAttempt() };
+        if (created.GiftCard.Id !== args.giftCardId) {
           throw ApplicationFailure.create({
             type: FAILURE_TYPES.rejected,
-            message: `cpextender step 'createGiftCard': CP Extender issued card ${GiftCard.Id} instead of the reserved GiftCardId ${args.giftCardId}; check both cards at CP Extender`,
+            message: `cpextender step 'createGiftCard': CP Extender issued card ${created.GiftCard.Id} instead of the reserved GiftCardId ${args.giftCardId}; check both cards at CP Extender`,
             nonRetryable: true,
           });
         }
         return { outcome: 'created', attempt: currentAttempt() };
       } catch (error) {
-        if (isProviderReason(error, CPEXTENDER_REASONS.alreadyExists)) return { outcome: 'already-exists', attempt: currentAttempt() };
         // The docs do not say which check comes first: a repeat of a Create that landed may
         // answer "Not Reserved" (the ID stopped being a reservation when it became a card).
         // Only a card that does not exist means the reservation really expired.
-        if (isProviderReason(error, CPEXTENDER_REASONS.notReserved) && (await cardExists(args.giftCardId))) {
+        if (refused === 'notReserved' && (await cardExists(args.giftCardId)))
           return { outcome: 'already-exists', attempt: currentAttempt() };
-        }
-        throw error;
+        throw withReason(error, refused);
       }
     },
 
@@ -180,8 +187,17 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
     checkCpExtenderBalance: checkBalance,
 
     /** Fetches the card's certificate (JPEG) and stores it; returns the reference, never the bytes. */
-    async storeCpExtenderCertificate(args: { giftCardId: string }): Promise<{ certificate: StoredCertificate; attempt: number }> {
-      const request = { step: 'storeCertificate', method: 'GET', baseUrl, path: '/Giftcard/{id}/Certificate', params: { id: args.giftCardId }, idempotent: true } as const;
+    async storeCpExtenderCertificate(args: {
+      giftCardId: string;
+    }): Promise<{ certificate: StoredCertificate; attempt: number }> {
+      const request = {
+        step: 'storeCertificate',
+        method: 'GET',
+        baseUrl,
+        path: CPEXTENDER_PATHS.certificate,
+        params: { id: args.giftCardId },
+        idempotent: true,
+      } as const;
       const { bytes, contentType } = await cpextender.callForBytes(request, 'image/jpeg');
       const isJpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
       if (!contentType.startsWith('image/jpeg') || !isJpeg) {
@@ -210,23 +226,28 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
         step: 'authorize',
         method: 'POST',
         baseUrl,
-        path: '/Giftcard/Authorize',
+        path: CPEXTENDER_PATHS.authorize,
         body: cpExtenderAuthorizeBody(args),
-        response: authorizeResponse,
+        response: cpExtenderAuthorizeResponse,
         idempotent: false,
       });
-      return { authCode: response.AuthCode, requestId: response.RequestId, authorizedAmount: response.AuthorizedAmount, attempt: currentAttempt() };
+      return {
+        authCode: response.AuthCode,
+        requestId: response.RequestId,
+        authorizedAmount: response.AuthorizedAmount,
+        attempt: currentAttempt(),
+      };
     },
 
     /** Confirms (captures) a held amount; a repeat of the same AuthCode is a no-op. */
     async confirmCpExtenderAuthorization(args: { giftCardId: string; authCode: string }): Promise<{ attempt: number }> {
-      await closeAuthorization('confirm', '/Authorize/Confirm', args);
+      await closeAuthorization('confirm', CPEXTENDER_PATHS.confirm, args);
       return { attempt: currentAttempt() };
     },
 
     /** Releases a held amount; a repeat of the same AuthCode is a no-op. */
     async cancelCpExtenderAuthorization(args: { giftCardId: string; authCode: string }): Promise<{ attempt: number }> {
-      await closeAuthorization('cancel', '/Authorize/Cancel', args);
+      await closeAuthorization('cancel', CPEXTENDER_PATHS.cancel, args);
       return { attempt: currentAttempt() };
     },
   };
@@ -237,8 +258,8 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
       method: 'POST',
       baseUrl,
       path,
-      body: { Ref: args.giftCardId, AuthCode: args.authCode },
-      response: noContent,
+      body: { Ref: args.giftCardId, AuthCode: args.authCode } satisfies CpExtenderRequests['close'],
+      response: cpExtenderNoContent,
       idempotent: true,
     });
   }
@@ -250,7 +271,14 @@ export function createCpExtenderActivities(config: GiftflowConfig, artifacts: Ar
  */
 
 /** POST /Giftcard/Create; PointsToRedeem is a string in CP Extender's example, so it is sent as one. */
-export function cpExtenderCreateBody(args: { giftCardId: string; customerNumber: string; giftCardCode: string; giftCardValue: number; saleId?: string; pointsToRedeem?: number }) {
+export function cpExtenderCreateBody(args: {
+  giftCardId: string;
+  customerNumber: string;
+  giftCardCode: string;
+  giftCardValue: number;
+  saleId?: string;
+  pointsToRedeem?: number;
+}): CpExtenderRequests['create'] {
   return {
     CustomerNumber: args.customerNumber,
     GiftCardId: args.giftCardId,
@@ -262,18 +290,46 @@ export function cpExtenderCreateBody(args: { giftCardId: string; customerNumber:
 }
 
 /** POST /Giftcard/Authorize: an amount or points held on the card. */
-export function cpExtenderAuthorizeBody(args: { giftCardId: string; saleId: string; amount?: number; points?: number }) {
+export function cpExtenderAuthorizeBody(args: {
+  giftCardId: string;
+  saleId: string;
+  amount?: number;
+  points?: number;
+}): CpExtenderRequests['authorize'] {
   return {
     Type: 'giftcard',
     Ref: args.giftCardId,
     SaleId: args.saleId,
-    ...(args.amount !== undefined ? { RequestedAmount: providerAmount(args.amount, SCALE, 'amount') } : { RequestedPoints: args.points }),
+    ...(args.amount !== undefined
+      ? { RequestedAmount: providerAmount(args.amount, SCALE, 'amount') }
+      : { RequestedPoints: args.points }),
   };
 }
 
-/** True when `error` is the HTTP layer's rejection carrying exactly the provider's `reason`. */
-function isProviderReason(error: unknown, reason: string): boolean {
-  return error instanceof ApplicationFailure && error.type === FAILURE_TYPES.rejected && error.message.endsWith(`: ${reason}`);
+const ALREADY_EXISTS = Symbol('GiftcardId Already Exists');
+
+/** Which of CPEXTENDER_REASONS an error body gives, or null. */
+function cpExtenderReasonIn(body: unknown): CpExtenderReason | null {
+  const message = (body as Partial<CpExtenderError> | undefined)?.Message;
+  return (
+    (Object.keys(CPEXTENDER_REASONS) as CpExtenderReason[]).find((reason) => CPEXTENDER_REASONS[reason] === message) ??
+    null
+  );
+}
+
+/**
+ * Create's rejection with CP Extender's reason as a typed `reason` in its details (null for
+ * none), for the workflow to act on (contracts/cpextender-workflow.ts: cpExtenderReasonOf).
+ */
+function withReason(error: unknown, reason: CpExtenderReason | null): unknown {
+  if (!(error instanceof ApplicationFailure) || error.type !== FAILURE_TYPES.rejected) return error;
+  const detail = (error.details?.[0] ?? {}) as Record<string, unknown>;
+  return ApplicationFailure.create({
+    type: error.type,
+    message: error.message,
+    nonRetryable: error.nonRetryable === true,
+    details: [{ ...detail, reason }],
+  });
 }
 
 type AuthorizeOutcome = {
@@ -300,7 +356,13 @@ async function heldByEarlierRun(unknownSettled: boolean): Promise<AuthorizeOutco
   if (!earlier) return undefined;
   if ('sendResult' in earlier) return { ...(earlier.sendResult as AuthorizeOutcome), attempt: currentAttempt() };
   const done = earlier.runResult as { authCode: string; authorizedAmount: number };
-  return { authCode: done.authCode, requestId: '', authorizedAmount: done.authorizedAmount, attempt: currentAttempt(), earlierResult: earlier.runResult };
+  return {
+    authCode: done.authCode,
+    requestId: '',
+    authorizedAmount: done.authorizedAmount,
+    attempt: currentAttempt(),
+    earlierResult: earlier.runResult,
+  };
 }
 
 export type CpExtenderActivities = ReturnType<typeof createCpExtenderActivities>;

@@ -9,7 +9,10 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  decodeFromPayloadsAtIndex,
+  decodeOptionalFailureToOptionalError,
+} from '@temporalio/common/lib/internal-non-workflow';
 import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { FAILURE_TYPES } from '../contracts/shared';
@@ -66,7 +69,12 @@ export async function earlierRuns(activityType: string): Promise<EarlierRuns> {
 }
 
 /** Failure types of a send that provably placed nothing at the provider. */
-const PLACED_NOTHING = new Set<string>([FAILURE_TYPES.rejected, FAILURE_TYPES.unavailable, FAILURE_TYPES.rateLimited, FAILURE_TYPES.credentialsRefused]);
+const PLACED_NOTHING = new Set<string>([
+  FAILURE_TYPES.rejected,
+  FAILURE_TYPES.unavailable,
+  FAILURE_TYPES.rateLimited,
+  FAILURE_TYPES.credentialsRefused,
+]);
 
 /**
  * What an earlier run of this order placed with `activityType`, for a call the provider
@@ -86,10 +94,20 @@ export async function placedByEarlierRun(
   if (answered) return { sendResult: answered.result };
   const unknown = sends.find((send) => send.outcome === 'unknown' || !PLACED_NOTHING.has(send.failureType ?? ''));
   if (!unknown || options.unknownSettled) return undefined;
-  throw ApplicationFailure.create({ type: FAILURE_TYPES.ambiguous, message: options.unknownSend(unknown), nonRetryable: true });
+  throw ApplicationFailure.create({
+    type: FAILURE_TYPES.ambiguous,
+    message: options.unknownSend(unknown),
+    nonRetryable: true,
+  });
 }
 
-async function readRun(client: Client, workflowId: string, runId: string, activityType: string, found: EarlierRuns): Promise<void> {
+async function readRun(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  activityType: string,
+  found: EarlierRuns,
+): Promise<void> {
   const converter = client.options.loadedDataConverter;
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const sends = new Map<number, EarlierSend>();
@@ -97,13 +115,21 @@ async function readRun(client: Client, workflowId: string, runId: string, activi
     const id = Number(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name === activityType) {
-      sends.set(id, { runId, input: await decodeFromPayloadsAtIndex(converter, 0, scheduled.input?.payloads), outcome: 'unknown' });
+      sends.set(id, {
+        runId,
+        input: await decodeFromPayloadsAtIndex(converter, 0, scheduled.input?.payloads),
+        outcome: 'unknown',
+      });
       continue;
     }
     const completed = event.activityTaskCompletedEventAttributes;
     const failed = event.activityTaskFailedEventAttributes;
     const send = sends.get(Number((completed ?? failed)?.scheduledEventId ?? 0));
-    if (send && completed) Object.assign(send, { outcome: 'completed', result: await decodeFromPayloadsAtIndex(converter, 0, completed.result?.payloads) });
+    if (send && completed)
+      Object.assign(send, {
+        outcome: 'completed',
+        result: await decodeFromPayloadsAtIndex(converter, 0, completed.result?.payloads),
+      });
     if (send && failed) Object.assign(send, { outcome: 'failed', ...(await describeFailure(client, failed.failure)) });
     const done = event.workflowExecutionCompletedEventAttributes;
     if (done) found.completedResult = await decodeFromPayloadsAtIndex(converter, 0, done.result?.payloads);
@@ -111,9 +137,15 @@ async function readRun(client: Client, workflowId: string, runId: string, activi
   found.sends.push(...sends.values());
 }
 
-async function describeFailure(client: Client, failure: temporal.api.failure.v1.IFailure | null | undefined): Promise<Pick<EarlierSend, 'failureType' | 'failureMessage'>> {
+async function describeFailure(
+  client: Client,
+  failure: temporal.api.failure.v1.IFailure | null | undefined,
+): Promise<Pick<EarlierSend, 'failureType' | 'failureMessage'>> {
   const error = await decodeOptionalFailureToOptionalError(client.options.loadedDataConverter, failure ?? undefined);
-  return { failureType: error instanceof ApplicationFailure ? (error.type ?? undefined) : undefined, failureMessage: error?.message };
+  return {
+    failureType: error instanceof ApplicationFailure ? (error.type ?? undefined) : undefined,
+    failureMessage: error?.message,
+  };
 }
 
 /** A visibility-query string literal (a workflow ID from another client may hold quotes). */

@@ -4,34 +4,23 @@
  * classification live in the shared HTTP layer.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
 import type { FlexyboxCustomer, ResolvedCertificateLine } from '../contracts/flexybox';
-import { currencyScale, MAX_EXPONENT, type AmountScale } from '../contracts/money';
-import { amountInResponse, providerAmount, totalOf } from './amounts';
+import {
+  FLEXYBOX_PATHS,
+  flexyboxCertificateTypesResponse,
+  flexyboxCommitResponse,
+  flexyboxCustomerResponse,
+  flexyboxDepartmentsResponse,
+  flexyboxSalesOrderResponse,
+  isCommittedRefusal,
+} from '../contracts/flexybox-wire';
+import { currencyScale, MAX_EXPONENT } from '../contracts/money';
+import { providerAmount, totalOf } from './amounts';
 import { withoutEchoes } from './echoes';
 import { earlierRuns } from './earlier-runs';
 import { currentAttempt, ProviderClient } from './http';
-
-const certificateTypesResponse = z.object({
-  value: z.array(z.looseObject({ Id: z.string(), Name: z.string() })),
-});
-const departmentsResponse = z.array(z.looseObject({ Id: z.string(), Name: z.string() }));
-const customerResponse = z.looseObject({ Id: z.string() });
-const salesOrderResponse = (scale: AmountScale) => z.looseObject({ Id: z.string(), Total: amountInResponse(scale) });
-// The guide documents the commit request only. A 2xx without a body (e.g. 204) means
-// committed with the issued certificates unknown: the HTTP layer parses an empty body as
-// undefined, which `.optional()` accepts. A body, when there is one, must be the order.
-const commitResponse = z
-  .looseObject({
-    Id: z.string(),
-    State: z.literal('Committed'),
-    IssuedGiftCertificates: z
-      .array(z.looseObject({ Number: z.string(), GiftCertificateTypeId: z.string(), Amount: z.number() }))
-      .default([]),
-  })
-  .optional();
 
 export interface CertificateRequest {
   type: string;
@@ -52,13 +41,15 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
 
   return {
     /** Lists the gift-certificate types and resolves each requested type (ID, or a name that names exactly one type). */
-    async resolveFlexyboxCertificateTypes(lines: CertificateRequest[]): Promise<{ lines: ResolvedCertificateLine[]; attempt: number }> {
+    async resolveFlexyboxCertificateTypes(
+      lines: CertificateRequest[],
+    ): Promise<{ lines: ResolvedCertificateLine[]; attempt: number }> {
       const { value: types } = await flexybox.call({
         step: 'resolveCatalog',
         method: 'GET',
         baseUrl: posUrl,
-        path: '/odata/giftcertificatetypes',
-        response: certificateTypesResponse,
+        path: FLEXYBOX_PATHS.pos.certificateTypes,
+        response: flexyboxCertificateTypesResponse,
         idempotent: true,
       });
       const resolved = lines.map((line) => {
@@ -67,7 +58,10 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         const match = byId ?? (byName.length === 1 ? byName[0] : undefined);
         if (!match) {
           const choices = (byName.length > 1 ? byName : types).map((type) => `${type.Name} (${type.Id})`).join(', ');
-          const problem = byName.length > 1 ? `names ${byName.length} gift-certificate types; use one of their IDs` : 'is not a gift-certificate type';
+          const problem =
+            byName.length > 1
+              ? `names ${byName.length} gift-certificate types; use one of their IDs`
+              : 'is not a gift-certificate type';
           throw ApplicationFailure.create({
             type: FAILURE_TYPES.rejected,
             message: `flexybox step 'resolveCatalog': certificate type '${line.type}' ${problem}. Choices: ${choices}`,
@@ -85,8 +79,8 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         step: 'resolveCatalog',
         method: 'GET',
         baseUrl: apiUrl,
-        path: '/departments',
-        response: departmentsResponse,
+        path: FLEXYBOX_PATHS.api.departments,
+        response: flexyboxDepartmentsResponse,
         idempotent: true,
       });
       const department = departments.find((d) => d.Id.toLowerCase() === departmentId.toLowerCase());
@@ -103,17 +97,20 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
     },
 
     /** Creates or updates the CRM customer under the workflow-derived ID (PUT is keyed by the URL ID). */
-    async upsertFlexyboxCustomer(args: { customerId: string; customer: FlexyboxCustomer }): Promise<{ attempt: number }> {
+    async upsertFlexyboxCustomer(args: {
+      customerId: string;
+      customer: FlexyboxCustomer;
+    }): Promise<{ attempt: number }> {
       const body = flexyboxCustomerBody(args.customer);
       await withoutEchoes(body, () =>
         flexybox.call({
           step: 'upsertCustomer',
           method: 'PUT',
           baseUrl: crmUrl,
-          path: '/customers/{customerId}',
+          path: FLEXYBOX_PATHS.crm.customer,
           params: { customerId: args.customerId },
           body,
-          response: customerResponse,
+          response: flexyboxCustomerResponse,
           idempotent: true,
         }),
       );
@@ -133,16 +130,21 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         step: 'createSalesOrder',
         method: 'PUT',
         baseUrl: posUrl,
-        path: '/salesorders',
+        path: FLEXYBOX_PATHS.pos.salesOrders,
         body: flexyboxSalesOrderBody(args),
-        response: salesOrderResponse(currencyScale(args.currency)),
+        response: flexyboxSalesOrderResponse(currencyScale(args.currency)),
         idempotent: true,
         // A run after a reset or re-run finds the sales order committed by an earlier run:
         // that is this order, paid; the commit that follows is a no-op for its payment Id.
-        recover: (status, body) => (status >= 400 && status < 500 && /is committed/i.test(String((body as { Message?: unknown })?.Message)) ? ALREADY_COMMITTED : undefined),
+        recover: (status, body) =>
+          status >= 400 && status < 500 && isCommittedRefusal(body) ? ALREADY_COMMITTED : undefined,
       });
       if (order !== ALREADY_COMMITTED) return { total: order.Total, attempt: currentAttempt() };
-      return { total: await committedTotal(args.lines, args.currency), attempt: currentAttempt(), alreadyCommitted: true };
+      return {
+        total: await committedTotal(args.lines, args.currency),
+        attempt: currentAttempt(),
+        alreadyCommitted: true,
+      };
     },
 
     /**
@@ -157,15 +159,19 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
         step: 'commitSalesOrder',
         method: 'POST',
         baseUrl: posUrl,
-        path: '/salesorders/{salesOrderId}/commit',
+        path: FLEXYBOX_PATHS.pos.commit,
         params: { salesOrderId: args.salesOrderId },
         body: flexyboxCommitBody(args.payment),
-        response: commitResponse,
+        response: flexyboxCommitResponse,
         idempotent: true,
       });
       return {
         issuedCertificates:
-          committed?.IssuedGiftCertificates.map((c) => ({ number: c.Number, typeId: c.GiftCertificateTypeId, amount: c.Amount })) ?? null,
+          committed?.IssuedGiftCertificates.map((c) => ({
+            number: c.Number,
+            typeId: c.GiftCertificateTypeId,
+            amount: c.Amount,
+          })) ?? null,
         attempt: currentAttempt(),
       };
     },
@@ -180,9 +186,15 @@ const ALREADY_COMMITTED = Symbol('sales order already committed');
  */
 async function committedTotal(lines: ResolvedCertificateLine[], currency: string): Promise<number> {
   const { sends } = await earlierRuns('createFlexyboxSalesOrder');
-  const seen = sends.find((send) => send.outcome === 'completed' && typeof (send.result as { total?: unknown }).total === 'number');
+  const seen = sends.find(
+    (send) => send.outcome === 'completed' && typeof (send.result as { total?: unknown }).total === 'number',
+  );
   if (seen) return (seen.result as { total: number }).total;
-  return totalOf(lines.map((line) => ({ quantity: line.quantity, amount: line.price })), currencyScale(currency), 'price');
+  return totalOf(
+    lines.map((line) => ({ quantity: line.quantity, amount: line.price })),
+    currencyScale(currency),
+    'price',
+  );
 }
 
 /*
@@ -208,7 +220,14 @@ export function flexyboxCustomerBody(customer: FlexyboxCustomer) {
 }
 
 /** PUT /salesorders: prices in the order's currency, at its ISO 4217 decimals. */
-export function flexyboxSalesOrderBody(args: { salesOrderId: string; customerId: string; departmentId: string; lines: ResolvedCertificateLine[]; currency: string; debitMethod: string }) {
+export function flexyboxSalesOrderBody(args: {
+  salesOrderId: string;
+  customerId: string;
+  departmentId: string;
+  lines: ResolvedCertificateLine[];
+  currency: string;
+  debitMethod: string;
+}) {
   const scale = currencyScale(args.currency);
   return {
     GiftDetails: null,
@@ -238,6 +257,18 @@ export function flexyboxSalesOrderBody(args: { salesOrderId: string; customerId:
  * currency has.
  */
 export function flexyboxCommitBody(payment: { id: string; type: string; amount: number }) {
-  const amount = providerAmount(payment.amount, { decimals: MAX_EXPONENT, of: 'any ISO 4217 currency' }, 'payment amount');
-  return { Payments: [{ AccountFlowId: null, OnlinePaymentKey: null, ExternalPayment: { Id: payment.id, Type: payment.type, Amount: amount } }] };
+  const amount = providerAmount(
+    payment.amount,
+    { decimals: MAX_EXPONENT, of: 'any ISO 4217 currency' },
+    'payment amount',
+  );
+  return {
+    Payments: [
+      {
+        AccountFlowId: null,
+        OnlinePaymentKey: null,
+        ExternalPayment: { Id: payment.id, Type: payment.type, Amount: amount },
+      },
+    ],
+  };
 }

@@ -90,7 +90,14 @@ export async function closeHttpPools(): Promise<void> {
 }
 
 /** Codes that prove the request never reached the provider, so it did nothing. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** A provider API client for the activities of one provider. */
 export class ProviderClient {
@@ -98,7 +105,9 @@ export class ProviderClient {
 
   /** Sends the request and returns the validated JSON response body, or throws a classified ApplicationFailure. */
   async call<T>(request: ProviderRequest<T>): Promise<T> {
-    return this.send(request, 'application/json', ({ body, recovered }) => (recovered !== undefined ? (recovered as T) : this.parse(request, body.toString('utf8'))));
+    return this.send(request, 'application/json', ({ body, recovered }) =>
+      recovered !== undefined ? (recovered as T) : this.parse(request, body.toString('utf8')),
+    );
   }
 
   /** Sends the request and returns the raw body (e.g. a JPEG) with its content type. */
@@ -110,7 +119,11 @@ export class ProviderClient {
    * Sends the request and hands the answer to `read`, inside the call's timing: a body that
    * breaks the contract counts as a failed call in the metrics, as it does for the workflow.
    */
-  private async send<R>(request: RequestShape, accept: string, read: (answer: { body: Buffer; contentType: string; recovered?: unknown }) => R): Promise<R> {
+  private async send<R>(
+    request: RequestShape,
+    accept: string,
+    read: (answer: { body: Buffer; contentType: string; recovered?: unknown }) => R,
+  ): Promise<R> {
     const url = new URL(request.baseUrl + fillPath(request.path, request.params ?? {}));
     const started = Date.now();
     const stopHeartbeats = heartbeatWhileWaiting();
@@ -124,12 +137,17 @@ export class ProviderClient {
       }
       status = response.statusCode;
       const body = Buffer.from(await response.body.arrayBuffer());
-      if (status >= 200 && status < 300) return read({ body, contentType: String(response.headers['content-type'] ?? '') });
+      if (status >= 200 && status < 300)
+        return read({ body, contentType: String(response.headers['content-type'] ?? '') });
       const recovered = request.recover?.(status, parseJson(body.toString('utf8')));
-      if (recovered !== undefined) return read({ body, contentType: String(response.headers['content-type'] ?? ''), recovered });
+      if (recovered !== undefined)
+        return read({ body, contentType: String(response.headers['content-type'] ?? ''), recovered });
       throw this.statusFailure(request, status, response.headers, body.toString('utf8'));
     } catch (error) {
-      failure = error instanceof ApplicationFailure ? error : this.transportFailure(request, error as Error & { code?: string });
+      failure =
+        error instanceof ApplicationFailure
+          ? error
+          : this.transportFailure(request, error as Error & { code?: string });
       throw failure;
     } finally {
       stopHeartbeats();
@@ -143,7 +161,12 @@ export class ProviderClient {
         status: status ?? 'no-response',
         durationMs,
       });
-      recordProviderCall(durationMs, { provider: this.options.provider, step: request.step, status: String(status ?? 'no-response'), outcome: failure?.type ?? 'ok' });
+      recordProviderCall(durationMs, {
+        provider: this.options.provider,
+        step: request.step,
+        status: String(status ?? 'no-response'),
+        outcome: failure?.type ?? 'ok',
+      });
     }
   }
 
@@ -170,40 +193,82 @@ export class ProviderClient {
     }
     const parsed = request.response.safeParse(json);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+      .join('; ');
     // The call succeeded, so the operation probably landed: ambiguous, never a plain retry of a non-idempotent call.
-    throw this.failure(request, FAILURE_TYPES.ambiguous, `answered with a body that does not match the contract (${problems})`, {
-      nonRetryable: !request.idempotent,
-    });
+    throw this.failure(
+      request,
+      FAILURE_TYPES.ambiguous,
+      `answered with a body that does not match the contract (${problems})`,
+      {
+        nonRetryable: !request.idempotent,
+      },
+    );
   }
 
-  private statusFailure(request: RequestShape, status: number, headers: IncomingHttpHeaders, text: string): ApplicationFailure {
+  private statusFailure(
+    request: RequestShape,
+    status: number,
+    headers: IncomingHttpHeaders,
+    text: string,
+  ): ApplicationFailure {
     const reason = redact(providerReason(text), this.options.secrets());
     if (status === 401 || status === 403) {
-      return this.failure(request, FAILURE_TYPES.credentialsRefused, `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`, { nonRetryable: true });
+      return this.failure(
+        request,
+        FAILURE_TYPES.credentialsRefused,
+        `refused our credentials (HTTP ${status}); check ${this.options.credentialVariable}`,
+        { nonRetryable: true },
+      );
     }
     if (status === 429) {
       const delayMs = rateLimitDelayMs(headers);
-      return this.failure(request, FAILURE_TYPES.rateLimited, `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`, {
-        nonRetryable: false,
-        nextRetryDelay: delayMs,
-      });
+      return this.failure(
+        request,
+        FAILURE_TYPES.rateLimited,
+        `rate limited (HTTP 429${delayMs === undefined ? '' : `, retry after ${delayMs} ms`})`,
+        {
+          nonRetryable: false,
+          nextRetryDelay: delayMs,
+        },
+      );
     }
     if (status >= 500 || status === 408) {
-      return this.failure(request, FAILURE_TYPES.ambiguous, `answered HTTP ${status}${reason ? `: ${reason}` : ''}; the request may have landed`, {
-        nonRetryable: !request.idempotent,
-      });
+      return this.failure(
+        request,
+        FAILURE_TYPES.ambiguous,
+        `answered HTTP ${status}${reason ? `: ${reason}` : ''}; the request may have landed`,
+        {
+          nonRetryable: !request.idempotent,
+        },
+      );
     }
-    return this.failure(request, FAILURE_TYPES.rejected, `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`, { nonRetryable: true });
+    return this.failure(
+      request,
+      FAILURE_TYPES.rejected,
+      `rejected the request (HTTP ${status})${reason ? `: ${reason}` : ''}`,
+      { nonRetryable: true },
+    );
   }
 
   private transportFailure(request: RequestShape, error: Error & { code?: string }): ApplicationFailure {
     const code = error.code ?? error.name;
     if (NOT_SENT_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) {
-      return this.failure(request, FAILURE_TYPES.unavailable, `could not be reached (${code}); the request was not sent`, { nonRetryable: false });
+      return this.failure(
+        request,
+        FAILURE_TYPES.unavailable,
+        `could not be reached (${code}); the request was not sent`,
+        { nonRetryable: false },
+      );
     }
-    const what = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError ? 'timed out after the request was sent' : `lost the connection (${code})`;
-    return this.failure(request, FAILURE_TYPES.ambiguous, `${what}; the request may have landed`, { nonRetryable: !request.idempotent });
+    const what =
+      error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError
+        ? 'timed out after the request was sent'
+        : `lost the connection (${code})`;
+    return this.failure(request, FAILURE_TYPES.ambiguous, `${what}; the request may have landed`, {
+      nonRetryable: !request.idempotent,
+    });
   }
 
   private failure(
@@ -307,12 +372,17 @@ function activityLog(level: 'info' | 'warn', message: string, attrs: Record<stri
  * metric meter, which the worker exports on GIFTFLOW_METRICS_ADDRESS; `outcome` is `ok` or the
  * failure type. Outside an activity (scripts) there is no meter and nothing to record.
  */
-function recordProviderCall(durationMs: number, labels: { provider: string; step: string; status: string; outcome: string }): void {
+function recordProviderCall(
+  durationMs: number,
+  labels: { provider: string; step: string; status: string; outcome: string },
+): void {
   let context: Context;
   try {
     context = Context.current();
   } catch {
     return;
   }
-  context.metricMeter.createHistogram(PROVIDER_CALL_LATENCY, 'int', 'ms', 'provider HTTP call latency').record(durationMs, labels);
+  context.metricMeter
+    .createHistogram(PROVIDER_CALL_LATENCY, 'int', 'ms', 'provider HTTP call latency')
+    .record(durationMs, labels);
 }

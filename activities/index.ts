@@ -7,7 +7,13 @@ import { createSmartGiftActivities } from './smartgift';
 import { validateWorkflowInput } from './validate-input';
 
 export function createActivities(config: GiftflowConfig) {
-  return { ...createFlexyboxActivities(config), ...createPaywayActivities(config), ...createCpExtenderActivities(config), ...createSmartGiftActivities(config), validateWorkflowInput };
+  return {
+    ...createFlexyboxActivities(config),
+    ...createPaywayActivities(config),
+    ...createCpExtenderActivities(config),
+    ...createSmartGiftActivities(config),
+    validateWorkflowInput,
+  };
 }
 
 export type GiftflowActivities = ReturnType<typeof createActivities>;

@@ -4,17 +4,14 @@
  * client secret stay inside this module: they are never returned, logged or put in errors.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
-import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, type PaywayOrder } from '../contracts/payway';
+import type { PaywayOrder } from '../contracts/payway';
+import { PAYWAY_PATHS, PAYWAY_WRITE_SCOPE, paywayCreateResponse, paywayTokenResponse } from '../contracts/payway-wire';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { placedByEarlierRun } from './earlier-runs';
 import { withoutEchoes } from './echoes';
 import { ProviderClient } from './http';
 import { TokenCache } from './token-cache';
-
-const tokenResponse = z.looseObject({ access_token: z.string().min(1), expires_in: z.number().positive() });
-const createResponse = z.looseObject({ id: z.string(), order_id: z.string(), payment_id: z.string().nullish() });
 
 const CREDENTIALS = 'PAYWAY_CLIENT_ID and PAYWAY_CLIENT_SECRET';
 
@@ -22,11 +19,13 @@ const CREDENTIALS = 'PAYWAY_CLIENT_ID and PAYWAY_CLIENT_SECRET';
 const LIMITS = [
   {
     match: /payment method/i,
-    explain: 'Payway creates gift orders only with the payment methods invoice and free, and the period_id decides the method: choose an invoice or free period',
+    explain:
+      'Payway creates gift orders only with the payment methods invoice and free, and the period_id decides the method: choose an invoice or free period',
   },
   {
     match: /sold as a gift|gift rules/i,
-    explain: 'Payway creates gift orders only on campaigns configured to be sold as gifts (campaign gift rules): choose such a product_code or ask Payway to configure it',
+    explain:
+      'Payway creates gift orders only on campaigns configured to be sold as gifts (campaign gift rules): choose such a product_code or ask Payway to configure it',
   },
 ];
 
@@ -49,8 +48,13 @@ export function createPaywayActivities(config: GiftflowConfig) {
       method: 'POST',
       baseUrl: tokenUrl.origin,
       path: tokenUrl.pathname,
-      form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: PAYWAY_WRITE_SCOPE },
-      response: tokenResponse,
+      form: {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+        scope: PAYWAY_WRITE_SCOPE,
+      },
+      response: paywayTokenResponse,
       idempotent: true,
     });
     return { accessToken: issued.access_token, expiresInSeconds: issued.expires_in };
@@ -75,13 +79,25 @@ export function createPaywayActivities(config: GiftflowConfig) {
      * earlier run of the order (before a reset or a re-run) that placed it answers instead,
      * and one whose send has no known outcome stops the send, unless an operator settled it.
      */
-    async createPaywayGiftOrder(args: { order: PaywayOrder; merchantReference: string; earlierRunsSettled?: boolean }): Promise<PaywayCreated> {
+    async createPaywayGiftOrder(args: {
+      order: PaywayOrder;
+      merchantReference: string;
+      earlierRunsSettled?: boolean;
+    }): Promise<PaywayCreated> {
       const earlier = await placedByEarlierPaywayRun(args.earlierRunsSettled ?? false);
       if (earlier) return earlier;
       try {
         const body = paywayCreateBody(args.order, args.merchantReference);
         const created = await withoutEchoes(body, () =>
-          payway.call({ step: 'createGiftOrder', method: 'POST', baseUrl: url, path: PAYWAY_PATHS.createGiftOrder, body, response: createResponse, idempotent: false }),
+          payway.call({
+            step: 'createGiftOrder',
+            method: 'POST',
+            baseUrl: url,
+            path: PAYWAY_PATHS.createGiftOrder,
+            body,
+            response: paywayCreateResponse,
+            idempotent: false,
+          }),
         );
         return { id: created.id, orderId: created.order_id, paymentId: created.payment_id ?? null };
       } catch (error) {
@@ -119,5 +135,10 @@ function explainLimits(error: unknown): unknown {
   if (!(error instanceof ApplicationFailure) || error.type !== FAILURE_TYPES.rejected) return error;
   const limit = LIMITS.find(({ match }) => match.test(error.message));
   if (!limit) return error;
-  return ApplicationFailure.create({ type: error.type, message: `${error.message}. ${limit.explain}`, nonRetryable: true, details: error.details ?? undefined });
+  return ApplicationFailure.create({
+    type: error.type,
+    message: `${error.message}. ${limit.explain}`,
+    nonRetryable: true,
+    details: error.details ?? undefined,
+  });
 }

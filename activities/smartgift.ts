@@ -5,26 +5,31 @@
  */
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import type { GiftflowConfig } from '../config';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { PROVIDER_SCALES } from '../contracts/money';
 import { DERIVED_CODE_LENGTH, type SmartGiftOrder } from '../contracts/smartgift';
+import {
+  itemOfCodeField,
+  SMARTGIFT_PATHS,
+  smartGiftPaymentMethodsResponse,
+  smartGiftPosSaleResponse,
+  smartGiftValidationErrors,
+  TAKEN,
+} from '../contracts/smartgift-wire';
 import { providerAmount } from './amounts';
 import { earlierRuns } from './earlier-runs';
 import { withoutEchoes } from './echoes';
 import { currentAttempt, ProviderClient } from './http';
-
-const paymentMethodsResponse = z.looseObject({ data: z.array(z.looseObject({ id: z.number(), name: z.string() })) });
-const posSaleResponse = z.looseObject({ order_reference: z.string().min(1), voucher_codes: z.array(z.string()) });
-const validationErrors = z.looseObject({ errors: z.record(z.string(), z.array(z.string())) });
 
 /**
  * What placeSmartGiftOrder sends. Per item, `derivedCodes` holds the code recorded in the
  * workflow's history, or null when the caller fixed the code. `codeSeeds` (the seed of each
  * derived code) is what orders started before that patch still schedule.
  */
-type PlaceOrderArgs = { order: SmartGiftOrder; orderId: string } & ({ derivedCodes: (string | null)[] } | { codeSeeds: (string | null)[] });
+type PlaceOrderArgs = { order: SmartGiftOrder; orderId: string } & (
+  { derivedCodes: (string | null)[] } | { codeSeeds: (string | null)[] }
+);
 
 interface PlacedOrder {
   orderReference: string | null;
@@ -41,7 +46,11 @@ interface PlacedOrder {
  */
 export function smartGiftVoucherCode(seed: string, secret: string): string {
   const digest = createHmac('sha256', secret).update(seed).digest();
-  return (digest.readBigUInt64BE(0) >> 4n).toString(36).toUpperCase().padStart(DERIVED_CODE_LENGTH, '0').slice(-DERIVED_CODE_LENGTH);
+  return (digest.readBigUInt64BE(0) >> 4n)
+    .toString(36)
+    .toUpperCase()
+    .padStart(DERIVED_CODE_LENGTH, '0')
+    .slice(-DERIVED_CODE_LENGTH);
 }
 
 /** Creates the Smart Gift activities bound to one configuration. */
@@ -71,8 +80,8 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
         step: 'checkPaymentMethod',
         method: 'GET',
         baseUrl: config.smartgift.url,
-        path: '/payment-methods',
-        response: paymentMethodsResponse,
+        path: SMARTGIFT_PATHS.paymentMethods,
+        response: smartGiftPaymentMethodsResponse,
         idempotent: true,
       });
       const match = methods.find((method) => method.id === paymentMethod);
@@ -98,9 +107,19 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
       // otherwise sends the codes that run sent (it may have derived them under another secret).
       const { sends } = await earlierRuns('placeSmartGiftOrder');
       const earlierOrder = sends.find((send) => send.outcome === 'completed')?.result as PlacedOrder | undefined;
-      if (earlierOrder) return { orderReference: earlierOrder.orderReference, voucherCodes: earlierOrder.voucherCodes, recovered: earlierOrder.recovered, attempt: currentAttempt() };
-      const earlierCodes = sends.map((send) => (send.input as { derivedCodes?: (string | null)[] } | undefined)?.derivedCodes).find(Array.isArray);
-      const args: PlaceOrderArgs = earlierCodes ? { order: placeArgs.order, orderId: placeArgs.orderId, derivedCodes: earlierCodes } : placeArgs;
+      if (earlierOrder)
+        return {
+          orderReference: earlierOrder.orderReference,
+          voucherCodes: earlierOrder.voucherCodes,
+          recovered: earlierOrder.recovered,
+          attempt: currentAttempt(),
+        };
+      const earlierCodes = sends
+        .map((send) => (send.input as { derivedCodes?: (string | null)[] } | undefined)?.derivedCodes)
+        .find(Array.isArray);
+      const args: PlaceOrderArgs = earlierCodes
+        ? { order: placeArgs.order, orderId: placeArgs.orderId, derivedCodes: earlierCodes }
+        : placeArgs;
       const { order, orderId } = args;
       const voucherCodes = order.items.map((item, index) => {
         if (item.code) return item.code;
@@ -117,9 +136,13 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
           step: 'placeOrder',
           method: 'POST',
           baseUrl: config.smartgift.url,
-          path: '/pos-sale',
+          path: SMARTGIFT_PATHS.posSale,
           body: posSale,
-          response: posSaleResponse.transform((answer) => ({ orderReference: answer.order_reference, voucherCodes: answer.voucher_codes, recovered: false })),
+          response: smartGiftPosSaleResponse.transform((answer) => ({
+            orderReference: answer.order_reference,
+            voucherCodes: answer.voucher_codes,
+            recovered: false,
+          })),
           // POST /pos-sale has no idempotency key and Smart Gift may rewrite order_id, so a
           // blind repeat would normally risk a second order. Repeating after an ambiguous
           // outcome (timeout, reset, 5xx) is safe here ONLY because every item carries a fixed
@@ -129,7 +152,7 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
           // from this activity.
           idempotent: true,
           recover: (status, body) => {
-            const parsed = validationErrors.safeParse(body);
+            const parsed = smartGiftValidationErrors.safeParse(body);
             if (status !== 422 || !parsed.success) return undefined;
             const taken = takenItems(parsed.data.errors);
             if (!voucherCodes.every((_, index) => taken.has(index))) return undefined;
@@ -157,15 +180,18 @@ export function createSmartGiftActivities(config: GiftflowConfig) {
  */
 function checkedCode(code: string | null | undefined, index: number): string {
   if (code) return code;
-  throw ApplicationFailure.nonRetryable(`smartgift step 'placeOrder': items.${index} has neither a caller code nor a derived one; nothing was sent`, 'MissingVoucherCode');
+  throw ApplicationFailure.nonRetryable(
+    `smartgift step 'placeOrder': items.${index} has neither a caller code nor a derived one; nothing was sent`,
+    'MissingVoucherCode',
+  );
 }
 
 /** Item indexes whose code Smart Gift reports as taken (Laravel's unique rule: "... has already been taken."). */
 function takenItems(errors: Record<string, string[]>): Set<number> {
   const taken = new Set<number>();
   for (const [field, messages] of Object.entries(errors)) {
-    const item = /^items\.(\d+)\.code$/.exec(field);
-    if (item && messages.some((message) => /already been taken/i.test(message))) taken.add(Number(item[1]));
+    const item = itemOfCodeField(field);
+    if (item !== undefined && messages.some((message) => TAKEN.test(message))) taken.add(item);
   }
   return taken;
 }
@@ -179,7 +205,9 @@ export function smartGiftPosSaleBody(order: SmartGiftOrder, orderId: string, vou
   return {
     items: order.items.map((item, index) => ({
       ...withoutNulls(item),
-      ...(typeof item.price === 'number' && { price: providerAmount(item.price, PROVIDER_SCALES.smartgift, `items.${index}.price`) }),
+      ...(typeof item.price === 'number' && {
+        price: providerAmount(item.price, PROVIDER_SCALES.smartgift, `items.${index}.price`),
+      }),
       code: voucherCodes[index],
     })),
     customer: withoutNulls(order.customer),

@@ -24,7 +24,10 @@ export class TokenCache {
     this.pending ??= this.fetchToken()
       .then(({ accessToken, expiresInSeconds }) => {
         const lifetimeMs = expiresInSeconds * 1000;
-        this.cached = { value: accessToken, renewAt: Date.now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 10) };
+        this.cached = {
+          value: accessToken,
+          renewAt: Date.now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 10),
+        };
         return accessToken;
       })
       .finally(() => (this.pending = undefined));

@@ -13,12 +13,21 @@ import { FAILURE_TYPES } from '../contracts/shared';
 export async function validateWorkflowInput(input: unknown): Promise<unknown> {
   const { workflowType } = Context.current().info;
   const expected = workflowType === undefined ? undefined : catalogueWorkflow(workflowType);
-  if (!expected) throw ApplicationFailure.create({ type: FAILURE_TYPES.invalidInput, message: `no input schema for workflow type ${workflowType}`, nonRetryable: true });
+  if (!expected)
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.invalidInput,
+      message: `no input schema for workflow type ${workflowType}`,
+      nonRetryable: true,
+    });
   const parsed = expected.schema.safeParse(input);
   if (!parsed.success) {
     // One line per field, named by its path from the input, as the client's GiftOrderInputError names it.
     const fields = parsed.error.issues.map((issue) => `  ${['input', ...issue.path].join('.')}: ${issue.message}`);
-    throw ApplicationFailure.create({ type: FAILURE_TYPES.invalidInput, message: `invalid ${expected.what}:\n${fields.join('\n')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPES.invalidInput,
+      message: `invalid ${expected.what}:\n${fields.join('\n')}`,
+      nonRetryable: true,
+    });
   }
   return parsed.data;
 }

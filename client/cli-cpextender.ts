@@ -37,7 +37,9 @@ export const CPEXTENDER_OPTIONS = {
   out: { type: 'string', short: 'o' },
 } as const;
 
-type Options = { [K in keyof typeof CPEXTENDER_OPTIONS]?: (typeof CPEXTENDER_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string } & {
+type Options = {
+  [K in keyof typeof CPEXTENDER_OPTIONS]?: (typeof CPEXTENDER_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+} & {
   ref?: string;
   wait?: boolean;
 };
@@ -52,8 +54,12 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
   redeem(provider, options) {
     requireCpExtender('redeem', provider);
     if (!options.card) throw new UsageError('missing --card <giftCardId>');
-    if ((options.amount === undefined) === (options.points === undefined)) throw new UsageError('give exactly one of --amount <n> or --points <n>');
-    if (!options.ref) throw new UsageError('missing --ref <redemptionRef>: the sale or till reference that makes this redemption unique');
+    if ((options.amount === undefined) === (options.points === undefined))
+      throw new UsageError('give exactly one of --amount <n> or --points <n>');
+    if (!options.ref)
+      throw new UsageError(
+        'missing --ref <redemptionRef>: the sale or till reference that makes this redemption unique',
+      );
     const redemptionRef = options.ref;
     const input = {
       giftCardId: options.card,
@@ -83,7 +89,11 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
   'reserve-pool'(provider, options) {
     requireCpExtender('reserve-pool', provider);
     if (!options.count || !options.agency) throw new UsageError('missing --count <n> or --agency <agency>');
-    const input = { count: number('--count', options.count), agency: options.agency, ...(options['request-name'] && { requestName: options['request-name'] }) };
+    const input = {
+      count: number('--count', options.count),
+      agency: options.agency,
+      ...(options['request-name'] && { requestName: options['request-name'] }),
+    };
     const poolRef = options.ref ?? `cli-${inputFingerprint(input).slice(0, 16)}`;
     return async (giftflow) => {
       const handle = await giftflow.cpextender.reservePool({ poolRef, input });
@@ -98,13 +108,20 @@ export const CPEXTENDER_COMMANDS: Record<string, Command> = {
     return async (giftflow) => {
       const certificate = await giftflow.cpextender.getCertificate(workflowId);
       await writeFile(out, certificate.bytes);
-      return { workflowId, out, contentType: certificate.contentType, bytes: certificate.bytes.length, sha256: certificate.sha256 };
+      return {
+        workflowId,
+        out,
+        contentType: certificate.contentType,
+        bytes: certificate.bytes.length,
+        sha256: certificate.sha256,
+      };
     };
   },
 };
 
 function requireCpExtender(command: string, provider: string | undefined): void {
-  if (provider !== 'cpextender') throw new UsageError(`${command} is available for cpextender only: giftflow ${command} cpextender ...`);
+  if (provider !== 'cpextender')
+    throw new UsageError(`${command} is available for cpextender only: giftflow ${command} cpextender ...`);
 }
 
 /** A plain decimal such as 40 or 12.50: Number() would also take '0x10', '1e3' or ' 7 '. */

@@ -7,7 +7,17 @@ import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ConfigError } from '../config';
 import { startCodecServerFromEnv } from '../security/codec-server';
-import { CpExtenderOperationError, GiftflowClient, RetryRefusedError, GiftOrderConflictError, GiftOrderInputError, inputFingerprint, TemporalUnreachableError, UnknownProviderError, validateGiftOrder } from '.';
+import {
+  CpExtenderOperationError,
+  GiftflowClient,
+  RetryRefusedError,
+  GiftOrderConflictError,
+  GiftOrderInputError,
+  inputFingerprint,
+  TemporalUnreachableError,
+  UnknownProviderError,
+  validateGiftOrder,
+} from '.';
 import { CPEXTENDER_COMMANDS, CPEXTENDER_HELP, CPEXTENDER_OPTIONS } from './cli-cpextender';
 import { listOrders, orderStatus, reconcileOrder, requireWorkflowId, UsageError } from './cli-operations';
 import { isOrderProvider, ORDER_TYPES } from './orders';
@@ -65,7 +75,9 @@ const OPTIONS = {
 } as const;
 
 /** The parsed options every command reads from. */
-type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -86,7 +98,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** The operator commands: each checks its arguments and returns what runs once connected. */
-function operation(command: string, target: string | undefined, values: Values): (giftflow: GiftflowClient) => Promise<unknown> {
+function operation(
+  command: string,
+  target: string | undefined,
+  values: Values,
+): (giftflow: GiftflowClient) => Promise<unknown> {
   if (command === 'status') {
     const workflowId = requireWorkflowId(target);
     return (giftflow) => orderStatus(giftflow, workflowId, values);
@@ -109,8 +125,14 @@ function operation(command: string, target: string | undefined, values: Values):
   throw new UsageError(`unknown command '${command}'; run 'giftflow --help'`);
 }
 
-async function placeOrder(provider: string | undefined, options: { input?: string; ref?: string; wait?: boolean }): Promise<void> {
-  if (!provider) throw new UsageError(`missing provider: giftflow order <${Object.keys(ORDER_TYPES).join('|')}> --input <file.json>`);
+async function placeOrder(
+  provider: string | undefined,
+  options: { input?: string; ref?: string; wait?: boolean },
+): Promise<void> {
+  if (!provider)
+    throw new UsageError(
+      `missing provider: giftflow order <${Object.keys(ORDER_TYPES).join('|')}> --input <file.json>`,
+    );
   if (!isOrderProvider(provider)) {
     throw new UnknownProviderError(provider, Object.keys(ORDER_TYPES));
   }
@@ -140,7 +162,9 @@ function readJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --input file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot read --input file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -172,8 +196,17 @@ function describe(error: unknown): { line: string; code: number } {
     return { line: `order failed: ${cause?.message ?? error.message}`, code: 1 };
   }
   if (error instanceof WorkflowNotFoundError) return { line: `no such order: ${error.workflowId}`, code: 1 };
-  if (error instanceof WorkflowUpdateFailedError) return { line: `refused: ${error.cause?.message ?? error.message}`, code: 1 };
-  const known = [RetryRefusedError, CpExtenderOperationError, GiftOrderInputError, GiftOrderConflictError, UnknownProviderError, TemporalUnreachableError, ConfigError];
+  if (error instanceof WorkflowUpdateFailedError)
+    return { line: `refused: ${error.cause?.message ?? error.message}`, code: 1 };
+  const known = [
+    RetryRefusedError,
+    CpExtenderOperationError,
+    GiftOrderInputError,
+    GiftOrderConflictError,
+    UnknownProviderError,
+    TemporalUnreachableError,
+    ConfigError,
+  ];
   if (known.some((type) => error instanceof type)) return { line: (error as Error).message, code: 1 };
   return { line: `unexpected error: ${(error as Error).stack ?? String(error)}`, code: 1 };
 }

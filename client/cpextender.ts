@@ -41,12 +41,26 @@ export class CpExtenderClient {
     const { redeem } = CATALOGUE.cpextender.workflows;
     const input = validate(redeem.schema, request.redemptionRef, request.input);
     const workflowId = redeem.workflowId(request.redemptionRef);
-    const start = { workflowType: redeem.workflowType, taskQueue: CATALOGUE.cpextender.taskQueue, provider: 'cpextender' as const };
+    const start = {
+      workflowType: redeem.workflowType,
+      taskQueue: CATALOGUE.cpextender.taskQueue,
+      provider: 'cpextender' as const,
+    };
     const { decimals } = PROVIDER_SCALES.cpextender;
-    const what = input.amount === undefined ? `${input.points} points` : formatMinorUnits(toMinorUnits(input.amount, decimals)!, decimals);
+    const what =
+      input.amount === undefined
+        ? `${input.points} points`
+        : formatMinorUnits(toMinorUnits(input.amount, decimals)!, decimals);
     // The Web UI's line for it, like an order's (client/orders.ts): no card number, only what is redeemed.
     const summary = `CP Extender redemption ${request.redemptionRef}: ${what}, ${input.autoConfirm ? 'confirmed at once' : 'held until confirmed or released'}`;
-    return (await this.giftflow.startOnce({ ...start, workflowId, ref: request.redemptionRef, input, callerInput: request.input, summary })) as RedemptionHandle;
+    return (await this.giftflow.startOnce({
+      ...start,
+      workflowId,
+      ref: request.redemptionRef,
+      input,
+      callerInput: request.input,
+      summary,
+    })) as RedemptionHandle;
   }
 
   /**
@@ -57,7 +71,9 @@ export class CpExtenderClient {
     const result = await this.decide(workflowId, 'confirm');
     // Workers that predate the refusal of a late confirm answer it with the released hold's result.
     if (result.outcome !== 'confirmed') {
-      throw new CpExtenderOperationError(`confirm refused by ${workflowId}: the hold ${result.authCode} was not captured (outcome '${result.outcome}'); nothing was redeemed`);
+      throw new CpExtenderOperationError(
+        `confirm refused by ${workflowId}: the hold ${result.authCode} was not captured (outcome '${result.outcome}'); nothing was redeemed`,
+      );
     }
     return result;
   }
@@ -71,24 +87,44 @@ export class CpExtenderClient {
   async reservePool(request: { poolRef: string; input: CpExtenderPoolInput }): Promise<PoolHandle> {
     const { pool } = CATALOGUE.cpextender.workflows;
     const input = validate(pool.schema, request.poolRef, request.input);
-    const start = { workflowType: pool.workflowType, taskQueue: CATALOGUE.cpextender.taskQueue, provider: 'cpextender' as const };
+    const start = {
+      workflowType: pool.workflowType,
+      taskQueue: CATALOGUE.cpextender.taskQueue,
+      provider: 'cpextender' as const,
+    };
     const summary = `CP Extender ID pool ${request.poolRef}: ${input.count} GiftCardId${input.count === 1 ? '' : 's'}`;
-    return (await this.giftflow.startOnce({ ...start, workflowId: pool.workflowId(request.poolRef), ref: request.poolRef, input, callerInput: request.input, summary })) as PoolHandle;
+    return (await this.giftflow.startOnce({
+      ...start,
+      workflowId: pool.workflowId(request.poolRef),
+      ref: request.poolRef,
+      input,
+      callerInput: request.input,
+      summary,
+    })) as PoolHandle;
   }
 
   /** The stored certificate of an issued card, checked against the SHA-256 in the order's result. */
-  async getCertificate(workflowId: string, store: ArtifactStore = createArtifactStore({ artifactsDir: loadArtifactsDir() })): Promise<{ bytes: Buffer; contentType: string; sha256: string }> {
+  async getCertificate(
+    workflowId: string,
+    store: ArtifactStore = createArtifactStore({ artifactsDir: loadArtifactsDir() }),
+  ): Promise<{ bytes: Buffer; contentType: string; sha256: string }> {
     const status = await this.giftflow.temporal.workflow.getHandle(workflowId).query(statusQuery);
     const certificate = (status.result as CpExtenderIssueResult | null)?.certificate;
     if (!certificate) {
-      throw new CpExtenderOperationError(`order ${workflowId} has no certificate (state '${status.state}', step '${status.step}')`);
+      throw new CpExtenderOperationError(
+        `order ${workflowId} has no certificate (state '${status.state}', step '${status.step}')`,
+      );
     }
     const { bytes, contentType } = await store.get(certificate.ref).catch((error: NodeJS.ErrnoException) => {
-      throw new CpExtenderOperationError(`certificate ${certificate.ref} of order ${workflowId} cannot be read: ${error.code ?? error.message}; check GIFTFLOW_ARTIFACTS_DIR`);
+      throw new CpExtenderOperationError(
+        `certificate ${certificate.ref} of order ${workflowId} cannot be read: ${error.code ?? error.message}; check GIFTFLOW_ARTIFACTS_DIR`,
+      );
     });
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== certificate.sha256) {
-      throw new CpExtenderOperationError(`certificate ${certificate.ref} of order ${workflowId} does not match the SHA-256 recorded by the order`);
+      throw new CpExtenderOperationError(
+        `certificate ${certificate.ref} of order ${workflowId} does not match the SHA-256 recorded by the order`,
+      );
     }
     return { bytes, contentType, sha256 };
   }
@@ -99,7 +135,9 @@ export class CpExtenderClient {
       return await this.giftflow.temporal.workflow.getHandle(workflowId).executeUpdate(update);
     } catch (error) {
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-      throw new CpExtenderOperationError(`${action} refused by ${workflowId}: ${error.cause?.message ?? error.message}`);
+      throw new CpExtenderOperationError(
+        `${action} refused by ${workflowId}: ${error.cause?.message ?? error.message}`,
+      );
     }
   }
 }

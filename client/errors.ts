@@ -16,8 +16,14 @@ export class GiftOrderInputError extends Error {
   }
 
   /** From a schema's issues, each field named by its path from the input (`input.customer.email`). */
-  static fromSchemaIssues(provider: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): GiftOrderInputError {
-    return new GiftOrderInputError(provider, issues.map((issue) => ({ field: ['input', ...issue.path.map(String)].join('.'), message: issue.message })));
+  static fromSchemaIssues(
+    provider: string,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  ): GiftOrderInputError {
+    return new GiftOrderInputError(
+      provider,
+      issues.map((issue) => ({ field: ['input', ...issue.path.map(String)].join('.'), message: issue.message })),
+    );
   }
 }
 

@@ -44,7 +44,9 @@ export interface StartGiftOrderRequest<P extends OrderProvider> {
 }
 
 /** A started (or re-attached) order; `result()` resolves with the provider's result. */
-export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<(input: GiftOrderTypes[P]['input']) => Promise<GiftOrderTypes[P]['result']>>;
+export type GiftOrderHandle<P extends OrderProvider> = WorkflowHandle<
+  (input: GiftOrderTypes[P]['input']) => Promise<GiftOrderTypes[P]['result']>
+>;
 
 export { ORDER_REF } from './starter';
 
@@ -73,7 +75,9 @@ export class GiftflowClient implements OrderStarter {
   static async connect(env: NodeJS.ProcessEnv = process.env): Promise<GiftflowClient> {
     const temporal = loadTemporalConfig(env);
     const dataConverter = await createDataConverter(env);
-    const connection = await reachTemporal(temporal, () => Connection.connect({ ...temporal.connectionOptions, connectTimeout: '5s' }));
+    const connection = await reachTemporal(temporal, () =>
+      Connection.connect({ ...temporal.connectionOptions, connectTimeout: '5s' }),
+    );
     return new GiftflowClient(new Client({ connection, namespace: temporal.namespace, dataConverter }));
   }
 
@@ -90,7 +94,15 @@ export class GiftflowClient implements OrderStarter {
     const { provider, orderType, input } = validateGiftOrder(request);
     const workflowId = orderWorkflowId(request.provider, request.orderRef);
     const summary = orderSummary(provider, request.orderRef, input);
-    const handle = await this.startOnce({ ...orderType, workflowId, provider, ref: request.orderRef, input, callerInput: request.input, summary });
+    const handle = await this.startOnce({
+      ...orderType,
+      workflowId,
+      provider,
+      ref: request.orderRef,
+      input,
+      callerInput: request.input,
+      summary,
+    });
     return handle as GiftOrderHandle<P>;
   }
 
@@ -130,13 +142,19 @@ export class GiftflowClient implements OrderStarter {
     const description = await handle.describe();
     // Older orders carry an older form: the caller's input unnormalised, or before that the validated input's.
     const recorded = description.memo?.[INPUT_FINGERPRINT_MEMO];
-    const same = [fingerprint, inputFingerprint(start.callerInput), inputFingerprint(start.input)].includes(recorded as string);
+    const same = [fingerprint, inputFingerprint(start.callerInput), inputFingerprint(start.input)].includes(
+      recorded as string,
+    );
     if (!same) throw new GiftOrderConflictError(workflowId, start.ref, description.status.name);
     return handle;
   }
 
   /** The order's `status` query, with the live retry state of a step that is being retried. */
-  async getOrderStatus(workflowId: string): Promise<OrderStatus & { workflowStatus: string; retrying?: { step: string; attempt: number; lastFailure?: string } }> {
+  async getOrderStatus(
+    workflowId: string,
+  ): Promise<
+    OrderStatus & { workflowStatus: string; retrying?: { step: string; attempt: number; lastFailure?: string } }
+  > {
     const handle = this.temporal.workflow.getHandle(workflowId);
     const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
     const pending = description.raw.pendingActivities?.find((activity) => (activity.attempt ?? 1) > 1);
@@ -148,7 +166,9 @@ export class GiftflowClient implements OrderStarter {
           step: status.step,
           attempt: pending.attempt ?? 1,
           // Failure texts are encrypted in history (security/failure-converter.ts): decode, or it reads "Encoded failure".
-          lastFailure: (await decodeOptionalFailureToOptionalError(this.temporal.options.loadedDataConverter, pending.lastFailure))?.message,
+          lastFailure: (
+            await decodeOptionalFailureToOptionalError(this.temporal.options.loadedDataConverter, pending.lastFailure)
+          )?.message,
         },
       }),
     };
@@ -182,15 +202,20 @@ export class GiftflowClient implements OrderStarter {
    * Orders waiting for reconciliation also carry their `lastError`, which says what to check.
    */
   async listOrders(filter: { state?: OrderState; provider?: Provider; limit?: number } = {}): Promise<OrderSummary[]> {
-    if (filter.state !== undefined && !ORDER_STATES.includes(filter.state)) throw new RangeError(`unknown order state '${filter.state}'; states: ${ORDER_STATES.join(', ')}`);
-    if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider)) throw new UnknownProviderError(filter.provider, PROVIDERS);
+    if (filter.state !== undefined && !ORDER_STATES.includes(filter.state))
+      throw new RangeError(`unknown order state '${filter.state}'; states: ${ORDER_STATES.join(', ')}`);
+    if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider))
+      throw new UnknownProviderError(filter.provider, PROVIDERS);
     const conditions = [
       `${SEARCH_ATTRIBUTES.provider.name} ${filter.provider ? `= '${filter.provider}'` : 'IS NOT NULL'}`,
       ...(filter.state ? [`${SEARCH_ATTRIBUTES.state.name} = '${filter.state}'`] : []),
     ];
     const limit = filter.limit ?? 100;
     const orders: OrderSummary[] = [];
-    for await (const info of this.temporal.workflow.list({ query: conditions.join(' AND '), pageSize: Math.min(limit, 1000) })) {
+    for await (const info of this.temporal.workflow.list({
+      query: conditions.join(' AND '),
+      pageSize: Math.min(limit, 1000),
+    })) {
       const state = info.typedSearchAttributes.get(SEARCH_ATTRIBUTES.state) ?? null;
       orders.push({
         workflowId: info.workflowId,
@@ -211,7 +236,10 @@ export class GiftflowClient implements OrderStarter {
           order.lastError = await this.temporal.workflow
             .getHandle(order.workflowId)
             .query(statusQuery)
-            .then((status) => status.lastError, () => null);
+            .then(
+              (status) => status.lastError,
+              () => null,
+            );
         }),
     );
     return orders;

@@ -76,7 +76,11 @@ export function orderSummary(provider: OrderProvider, ref: string, input: unknow
 
 /** The sum of `lines` as a decimal at `scale`, added in minor units so that 0.1 + 0.2 shows 0.30. */
 function total(lines: { price: number; quantity: number }[], scale: AmountScale): string {
-  const minor = lines.reduce((sum, line) => sum + (toMinorUnits(line.price, scale.decimals) ?? Math.round(line.price * 10 ** scale.decimals)) * line.quantity, 0);
+  const minor = lines.reduce(
+    (sum, line) =>
+      sum + (toMinorUnits(line.price, scale.decimals) ?? Math.round(line.price * 10 ** scale.decimals)) * line.quantity,
+    0,
+  );
   return formatMinorUnits(minor, scale.decimals);
 }
 

@@ -13,7 +13,9 @@ export const ORDER_REF = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Throws GiftOrderInputError naming `field` unless `ref` is a valid caller's reference. */
 export function checkRef(provider: string, field: string, ref: unknown): asserts ref is string {
   if (typeof ref !== 'string' || !ORDER_REF.test(ref)) {
-    throw new GiftOrderInputError(provider, [{ field, message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' }]);
+    throw new GiftOrderInputError(provider, [
+      { field, message: 'must be 1-128 characters: letters, digits and . _ : - (starting with a letter or digit)' },
+    ]);
   }
 }
 

@@ -44,10 +44,19 @@ const DEV_CREDENTIALS = {
 const taskQueueList = z
   .string()
   .default(Object.values(TASK_QUEUES).join(','))
-  .transform((value) => value.split(',').map((queue) => queue.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((queue) => queue.trim())
+      .filter(Boolean),
+  )
   .pipe(
     z
-      .array(z.enum(Object.values(TASK_QUEUES), { error: `must list queues among ${Object.values(TASK_QUEUES).join(', ')}` }))
+      .array(
+        z.enum(Object.values(TASK_QUEUES), {
+          error: `must list queues among ${Object.values(TASK_QUEUES).join(', ')}`,
+        }),
+      )
       .min(1, 'must name at least one task queue'),
   );
 
@@ -59,7 +68,9 @@ const metricsAddress = z
   .string()
   .default(DEFAULT_METRICS_ADDRESS)
   .transform((value) => value.trim())
-  .refine((value) => ['', 'off'].includes(value) || isSocketAddress(value), { error: 'must be IP:port, such as 0.0.0.0:9464 or [::1]:9464, or off' })
+  .refine((value) => ['', 'off'].includes(value) || isSocketAddress(value), {
+    error: 'must be IP:port, such as 0.0.0.0:9464 or [::1]:9464, or off',
+  })
   .transform((value) => (['', 'off'].includes(value) ? undefined : value));
 
 function isSocketAddress(value: string): boolean {
@@ -117,7 +128,8 @@ export interface GiftflowConfig {
 const SECRET_VARIABLE = /(TOKEN|SECRET|SECRET_KEY|PASSWORD|API_KEY)$/;
 
 /** Closes every configuration message: the two ways any variable is set. */
-const HOW_TO_SET = 'Set each variable in the environment, or in a file named by <NAME>_FILE (e.g. FLEXYBOX_TOKEN_FILE=/run/secrets/flexybox-token).';
+const HOW_TO_SET =
+  'Set each variable in the environment, or in a file named by <NAME>_FILE (e.g. FLEXYBOX_TOKEN_FILE=/run/secrets/flexybox-token).';
 
 /** Raised for invalid configuration; its message lists every offending variable. */
 export class ConfigError extends Error {
@@ -164,7 +176,10 @@ export const isProduction = (env: NodeJS.ProcessEnv): boolean => env.GIFTFLOW_EN
  * (Docker and Kubernetes secrets); an unreadable file becomes a problem named by `<NAME>_FILE`.
  * Every loader resolves its variables here, so `_FILE` means the same for all of them.
  */
-export function withFileVariables(env: NodeJS.ProcessEnv, names: readonly string[]): { values: Record<string, unknown>; problems: string[] } {
+export function withFileVariables(
+  env: NodeJS.ProcessEnv,
+  names: readonly string[],
+): { values: Record<string, unknown>; problems: string[] } {
   const values: Record<string, unknown> = { ...env };
   const problems: string[] = [];
   for (const name of names) {
@@ -189,19 +204,28 @@ const howToSet = (name: string) => `set ${name} or ${name}_FILE (the path of a f
 function devCredentialProblems(values: Record<string, unknown>): string[] {
   return Object.entries(DEV_CREDENTIALS)
     .filter(([name, devValue]) => String(values[name] ?? devValue).trim() === devValue)
-    .map(([name]) => `${name}: is the sandbox's development value, refused with GIFTFLOW_ENV=production; ${howToSet(name)} to the production value`);
+    .map(
+      ([name]) =>
+        `${name}: is the sandbox's development value, refused with GIFTFLOW_ENV=production; ${howToSet(name)} to the production value`,
+    );
 }
 
 /** Parses giftflow's variables from `env`; throws ConfigError naming each bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig {
   const { values, problems } = withFileVariables(env, Object.keys(envSchema.shape));
   const parsed = envSchema.safeParse(values);
-  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   if (isProduction(env)) problems.push(...devCredentialProblems(values));
   if (problems.length || !parsed.success) throw ConfigError.of(problems);
   const e = parsed.data;
   return {
-    flexybox: { crmUrl: e.FLEXYBOX_CRM_URL, posUrl: e.FLEXYBOX_POS_URL, apiUrl: e.FLEXYBOX_API_URL, token: e.FLEXYBOX_TOKEN },
+    flexybox: {
+      crmUrl: e.FLEXYBOX_CRM_URL,
+      posUrl: e.FLEXYBOX_POS_URL,
+      apiUrl: e.FLEXYBOX_API_URL,
+      token: e.FLEXYBOX_TOKEN,
+    },
     smartgift: { url: e.SMARTGIFT_URL, secretKey: e.SMARTGIFT_SECRET_KEY, codeSecret: e.SMARTGIFT_CODE_SECRET },
     payway: {
       url: e.PAYWAY_URL,
@@ -234,7 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GiftflowConfig
 export function loadArtifactsDir(env: NodeJS.ProcessEnv = process.env): string {
   const { values, problems } = withFileVariables(env, ['GIFTFLOW_ARTIFACTS_DIR']);
   const parsed = envSchema.pick({ GIFTFLOW_ARTIFACTS_DIR: true }).safeParse(values);
-  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   if (problems.length || !parsed.success) throw ConfigError.of(problems);
   return parsed.data.GIFTFLOW_ARTIFACTS_DIR;
 }
@@ -242,7 +267,8 @@ export function loadArtifactsDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Only the metrics address, for `npm start`'s summary; undefined when metrics are off. */
 export function loadMetricsAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const parsed = envSchema.shape.GIFTFLOW_METRICS_ADDRESS.safeParse(env.GIFTFLOW_METRICS_ADDRESS);
-  if (!parsed.success) throw ConfigError.of(parsed.error.issues.map((issue) => `GIFTFLOW_METRICS_ADDRESS: ${issue.message}`));
+  if (!parsed.success)
+    throw ConfigError.of(parsed.error.issues.map((issue) => `GIFTFLOW_METRICS_ADDRESS: ${issue.message}`));
   return parsed.data;
 }
 
@@ -265,17 +291,25 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   } catch (error) {
-    throw ConfigError.of([`TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE: ${(error as Error).message}; fix the profile file, or unset both and set TEMPORAL_ADDRESS`], 'invalid Temporal connection settings');
+    throw ConfigError.of(
+      [
+        `TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE: ${(error as Error).message}; fix the profile file, or unset both and set TEMPORAL_ADDRESS`,
+      ],
+      'invalid Temporal connection settings',
+    );
   }
   const { address } = loaded.connectionOptions;
-  if (address === '') throw ConfigError.of([`TEMPORAL_ADDRESS: must not be empty; set it to host:port, or unset it for ${DEFAULT_TEMPORAL_ADDRESS}`], 'invalid Temporal connection settings');
+  if (address === '')
+    throw ConfigError.of(
+      [`TEMPORAL_ADDRESS: must not be empty; set it to host:port, or unset it for ${DEFAULT_TEMPORAL_ADDRESS}`],
+      'invalid Temporal connection settings',
+    );
   return {
     connectionOptions: { ...loaded.connectionOptions, address: address ?? DEFAULT_TEMPORAL_ADDRESS },
     namespace: loaded.namespace ?? 'default',
     addressSource: temporalAddressSource(env, address !== undefined),
   };
 }
-
 
 /**
  * Default codec-server body limit: a Web UI history page can send a whole 4 MB gRPC page of
@@ -285,14 +319,30 @@ export const DEFAULT_CODEC_BODY_LIMIT_MB = 16;
 
 const codecServerSchema = z.object({
   GIFTFLOW_CODEC_SERVER_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
-  GIFTFLOW_CODEC_SERVER_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number').default(4020),
+  GIFTFLOW_CODEC_SERVER_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be a port number')
+    .max(65535, 'must be a port number')
+    .default(4020),
   GIFTFLOW_CODEC_CORS_ORIGINS: z
     .string()
     .default('http://127.0.0.1:8233,http://localhost:8233')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   /** Empty means unset, as an empty `KEY=` line in a .env file does. */
-  GIFTFLOW_CODEC_AUTH_TOKEN: z.string().optional().transform((value) => value || undefined),
-  GIFTFLOW_CODEC_BODY_LIMIT_MB: z.coerce.number({ error: 'must be a number of MiB' }).positive('must be a positive number of MiB').default(DEFAULT_CODEC_BODY_LIMIT_MB),
+  GIFTFLOW_CODEC_AUTH_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined),
+  GIFTFLOW_CODEC_BODY_LIMIT_MB: z.coerce
+    .number({ error: 'must be a number of MiB' })
+    .positive('must be a positive number of MiB')
+    .default(DEFAULT_CODEC_BODY_LIMIT_MB),
 });
 
 export interface CodecServerConfig {
@@ -310,10 +360,17 @@ export interface CodecServerConfig {
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
   const { values, problems } = withFileVariables(env, Object.keys(codecServerSchema.shape));
   const parsed = codecServerSchema.safeParse(values);
-  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   // Whoever reaches an open codec server can decrypt every payload in history.
-  if (isProduction(env) && !values.GIFTFLOW_CODEC_AUTH_TOKEN && !problems.some((p) => p.startsWith('GIFTFLOW_CODEC_AUTH_TOKEN_FILE:'))) {
-    problems.push(`GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production (without it anyone who reaches the codec server can decrypt customer data); ${howToSet('GIFTFLOW_CODEC_AUTH_TOKEN')}`);
+  if (
+    isProduction(env) &&
+    !values.GIFTFLOW_CODEC_AUTH_TOKEN &&
+    !problems.some((p) => p.startsWith('GIFTFLOW_CODEC_AUTH_TOKEN_FILE:'))
+  ) {
+    problems.push(
+      `GIFTFLOW_CODEC_AUTH_TOKEN: required with GIFTFLOW_ENV=production (without it anyone who reaches the codec server can decrypt customer data); ${howToSet('GIFTFLOW_CODEC_AUTH_TOKEN')}`,
+    );
   }
   if (problems.length || !parsed.success) throw ConfigError.of(problems);
   const e = parsed.data;

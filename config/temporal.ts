@@ -24,7 +24,8 @@ export function temporalAddressSource(env: NodeJS.ProcessEnv, fromProfile: boole
 /** What to do about an unreachable address, by where it came from. */
 function fix(source: string): string {
   if (source === 'TEMPORAL_ADDRESS') return 'start that server or correct TEMPORAL_ADDRESS';
-  if (source.startsWith('profile ')) return 'start that server, correct the profile, or set TEMPORAL_ADDRESS to override it';
+  if (source.startsWith('profile '))
+    return 'start that server, correct the profile, or set TEMPORAL_ADDRESS to override it';
   return "start a local one with 'npm start', or set TEMPORAL_ADDRESS to your server";
 }
 
@@ -49,7 +50,9 @@ export class TemporalUnreachableError extends Error {
     readonly source: string,
     cause: unknown,
   ) {
-    super(`cannot reach Temporal at ${address} (${source}): ${connectionFailureReason(cause)}; ${fix(source)}`, { cause });
+    super(`cannot reach Temporal at ${address} (${source}): ${connectionFailureReason(cause)}; ${fix(source)}`, {
+      cause,
+    });
   }
 }
 
@@ -57,7 +60,10 @@ export class TemporalUnreachableError extends Error {
  * Runs `connect` (Connection.connect, NativeConnection.connect, ...) and turns its failure
  * into TemporalUnreachableError, so every process words it the same way.
  */
-export async function reachTemporal<T>(temporal: { connectionOptions: { address: string }; addressSource: string }, connect: () => Promise<T>): Promise<T> {
+export async function reachTemporal<T>(
+  temporal: { connectionOptions: { address: string }; addressSource: string },
+  connect: () => Promise<T>,
+): Promise<T> {
   try {
     return await connect();
   } catch (error) {

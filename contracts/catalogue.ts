@@ -112,7 +112,9 @@ export const CATALOGUE = {
 
 type WorkflowsOf<P extends Provider> = (typeof CATALOGUE)[P]['workflows'];
 /** Every workflow type in the catalogue, as literal names. */
-export type CatalogueWorkflowType = { [P in Provider]: WorkflowsOf<P>[keyof WorkflowsOf<P>] extends { workflowType: infer T } ? T : never }[Provider];
+export type CatalogueWorkflowType = {
+  [P in Provider]: WorkflowsOf<P>[keyof WorkflowsOf<P>] extends { workflowType: infer T } ? T : never;
+}[Provider];
 
 /** A catalogue entry with its provider and task queue. */
 export interface CatalogueWorkflow extends CatalogueEntry {
@@ -122,7 +124,11 @@ export interface CatalogueWorkflow extends CatalogueEntry {
 
 /** Every workflow in the catalogue, provider by provider. */
 export const CATALOGUE_WORKFLOWS: readonly CatalogueWorkflow[] = PROVIDERS.flatMap((provider) =>
-  Object.values<CatalogueEntry>(CATALOGUE[provider].workflows).map((entry) => ({ ...entry, provider, taskQueue: CATALOGUE[provider].taskQueue })),
+  Object.values<CatalogueEntry>(CATALOGUE[provider].workflows).map((entry) => ({
+    ...entry,
+    provider,
+    taskQueue: CATALOGUE[provider].taskQueue,
+  })),
 );
 
 /** The catalogue's entry for a workflow type, or undefined for a type it does not know. */

@@ -7,6 +7,27 @@ export const CPEXTENDER_REASONS = {
   notReserved: 'GiftcardId Not Reserved',
 } as const;
 
+/** A reason's key: what activities/cpextender.ts puts in a rejection's details as `reason`. */
+export type CpExtenderReason = keyof typeof CPEXTENDER_REASONS;
+
+/**
+ * The provider reason a failure carries: the typed `reason` of its first detail. A failure
+ * recorded before the activities set one (in the histories of open orders) has only the text
+ * at the end of its message, which is read instead, so those orders decide as they did.
+ */
+export function cpExtenderReasonOf(failure: { message: string; details?: unknown[] | null }): CpExtenderReason | null {
+  const detail = failure.details?.[0];
+  if (typeof detail === 'object' && detail !== null && 'reason' in detail) {
+    const { reason } = detail as { reason: unknown };
+    return typeof reason === 'string' && reason in CPEXTENDER_REASONS ? (reason as CpExtenderReason) : null;
+  }
+  return (
+    (Object.keys(CPEXTENDER_REASONS) as CpExtenderReason[]).find((reason) =>
+      failure.message.endsWith(`: ${CPEXTENDER_REASONS[reason]}`),
+    ) ?? null
+  );
+}
+
 export type RedemptionOutcome = 'confirmed' | 'cancelled' | 'hold-expired' | 'released-on-cancellation';
 
 export interface CpExtenderRedeemResult {

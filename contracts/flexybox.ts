@@ -3,7 +3,17 @@
  * the task queue, and the IDs the workflow derives. Shared by client, workflow and activities.
  */
 import { z } from 'zod';
-import { currency, currencyDecimalsProblem, email, ISO_4217_CURRENCIES, money, NUMBER_CAPS, rawText, text, TEXT_CAPS } from './input-text';
+import {
+  currency,
+  currencyDecimalsProblem,
+  email,
+  ISO_4217_CURRENCIES,
+  money,
+  NUMBER_CAPS,
+  rawText,
+  text,
+  TEXT_CAPS,
+} from './input-text';
 import { isDecimal } from './money';
 import { TASK_QUEUES } from './shared';
 
@@ -22,7 +32,10 @@ export const flexyboxCustomerSchema = z
     streetAddress: rawText('streetAddress', { max: TEXT_CAPS.name }).optional(),
     postalCode: rawText('postalCode', { max: TEXT_CAPS.postcode }).optional(),
     postalDistrict: rawText('postalDistrict', { max: TEXT_CAPS.name }).optional(),
-    countryCode: z.string().regex(/^[A-Z]{2}$/, 'countryCode must be two capital letters (ISO 3166-1 alpha-2)').default('DK'),
+    countryCode: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'countryCode must be two capital letters (ISO 3166-1 alpha-2)')
+      .default('DK'),
     birthDate: z.iso.date({ error: 'birthDate must be a date YYYY-MM-DD' }).optional(),
     gender: rawText('gender', { max: TEXT_CAPS.id }).optional(),
   })
@@ -53,9 +66,13 @@ export const flexyboxOrderInputSchema = z
       .min(1, 'certificates must hold at least one line')
       .max(NUMBER_CAPS.lines, `certificates must hold at most ${NUMBER_CAPS.lines} lines`),
     currency: currency('currency').default('DKK'),
-    debitMethod: rawText('debitMethod', { max: TEXT_CAPS.id }).min(1, 'debitMethod must not be empty').default('OnlinePayment'),
+    debitMethod: rawText('debitMethod', { max: TEXT_CAPS.id })
+      .min(1, 'debitMethod must not be empty')
+      .default('OnlinePayment'),
     /** Card scheme or method recorded on the external payment, e.g. Mastercard. */
-    paymentType: rawText('paymentType', { max: TEXT_CAPS.id }).min(1, 'paymentType must not be empty').default('Mastercard'),
+    paymentType: rawText('paymentType', { max: TEXT_CAPS.id })
+      .min(1, 'paymentType must not be empty')
+      .default('Mastercard'),
   })
   .strict()
   // A price may have as many decimals as the currency (ISO 4217): none in JPY, three in KWD.
@@ -65,7 +82,10 @@ export const flexyboxOrderInputSchema = z
       if (!ISO_4217_CURRENCIES.has(order.currency) || !Array.isArray(order.certificates)) return;
       order.certificates.forEach((line, index) => {
         const price: unknown = line?.price;
-        const problem = (typeof price === 'number' || typeof price === 'string') && isDecimal(price) && currencyDecimalsProblem('price', price, order.currency);
+        const problem =
+          (typeof price === 'number' || typeof price === 'string') &&
+          isDecimal(price) &&
+          currencyDecimalsProblem('price', price, order.currency);
         if (problem) ctx.addIssue({ code: 'custom', path: ['certificates', index, 'price'], message: problem });
       });
     },

@@ -80,7 +80,10 @@ export function text(field: string, options: TextOptions) {
     .string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a string`) })
     .trim()
     .normalize('NFC')
-    .refine((value) => !INVISIBLE.test(value), `${field} must not contain control or invisible characters (such as zero-width spaces)`)
+    .refine(
+      (value) => !INVISIBLE.test(value),
+      `${field} must not contain control or invisible characters (such as zero-width spaces)`,
+    )
     .min(1, `${field} must not be empty`)
     .refine((value) => length(value) <= options.max, `${field} must be at most ${options.max} characters`)
     .meta({ maxLength: options.max });
@@ -96,7 +99,8 @@ export const EMAIL_MAX = 254;
  * starting or ending with a dot nor holding two in a row; a domain of letter/digit/mark labels
  * (hyphens inside) with at least one dot and a top-level label of letters or punycode.
  */
-const EMAIL = /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\]\\]{0,63}[^\s@"(),:;<>[\]\\.]@(?:[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}-]*\.)+(?:[\p{L}\p{M}]{2,}|xn--[a-z\d-]+)$/iu;
+const EMAIL =
+  /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\]\\]{0,63}[^\s@"(),:;<>[\]\\.]@(?:[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}-]*\.)+(?:[\p{L}\p{M}]{2,}|xn--[a-z\d-]+)$/iu;
 
 export function isEmail(value: string): boolean {
   return EMAIL.test(value) && !INVISIBLE.test(value) && length(value) <= EMAIL_MAX;
@@ -107,7 +111,10 @@ export function email(field: string) {
   return z
     .string({ error: `${field} must be an e-mail address` })
     .normalize('NFC')
-    .refine((value) => !INVISIBLE.test(value), `${field} must not contain control or invisible characters (such as zero-width spaces)`)
+    .refine(
+      (value) => !INVISIBLE.test(value),
+      `${field} must not contain control or invisible characters (such as zero-width spaces)`,
+    )
     .refine((value) => EMAIL.test(value), `${field} must be an e-mail address`)
     .refine((value) => length(value) <= EMAIL_MAX, `${field} must be at most ${EMAIL_MAX} characters`)
     .meta({ maxLength: EMAIL_MAX });
@@ -169,7 +176,10 @@ export const NUMBER_CAPS = {
 export function money(field: string, scale?: AmountScale) {
   return z
     .union([z.number(), z.string()], {
-      error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number (or a decimal string such as "12.50")`),
+      error: (issue) =>
+        issue.input === undefined
+          ? `${field} is required`
+          : `${field} must be a number (or a decimal string such as "12.50")`,
     })
     .superRefine((value, ctx) => {
       const problem =

@@ -40,4 +40,5 @@ export const WAITING_STATES = ['needs-attention', 'needs-reconciliation'] as con
 export const PROVIDER_CALL_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000];
 
 /** Where a worker serves its metrics, as its ready line and `npm start` print it. */
-export const metricsUrl = (address: string | undefined): string => (address ? `http://${address}/metrics` : 'off (GIFTFLOW_METRICS_ADDRESS=off)');
+export const metricsUrl = (address: string | undefined): string =>
+  address ? `http://${address}/metrics` : 'off (GIFTFLOW_METRICS_ADDRESS=off)';

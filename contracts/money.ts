@@ -19,8 +19,29 @@
  * (the funds codes with 4, CLF and UYW, are not accepted there). Every other code has 2.
  */
 const EXPONENTS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
 };
 
 /** The most decimals any accepted currency has (KWD, BHD, ...). */
@@ -38,7 +59,10 @@ export interface AmountScale {
   of: string;
 }
 
-export const currencyScale = (currency: string): AmountScale => ({ decimals: currencyExponent(currency), of: currency });
+export const currencyScale = (currency: string): AmountScale => ({
+  decimals: currencyExponent(currency),
+  of: currency,
+});
 
 /**
  * Providers whose requests carry no currency. Their docs write every amount with two decimals

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { hasInvisibleCharacters, rawText, text, TEXT_CAPS } from './input-text';
+import { PAYWAY_PATTERNS } from './payway-wire';
 import { TASK_QUEUES, type CreatedAnswer } from './shared';
 
 export * from './payway-workflow';
@@ -13,24 +14,7 @@ export * from './payway-workflow';
 export const PAYWAY_TASK_QUEUE = TASK_QUEUES.payway;
 export const PAYWAY_WORKFLOW_TYPE = 'paywayGiftOrder';
 
-/** Paths after PAYWAY_URL: the documented create path, and the sandbox's token path (Payway's docs name none). */
-export const PAYWAY_PATHS = {
-  createGiftOrder: '/external/api/v3/accounts/create_gift_order',
-  token: '/api/oauth/token',
-} as const;
-
-/** The scope create_gift_order requires of a token without identity. */
-export const PAYWAY_WRITE_SCOPE = '/external/account/w';
-
-/**
- * The documented "allowed values", translated from Ruby (`\A`, `\z`) to JavaScript. The
- * e-mail pattern's dots are unescaped in Payway's documentation, so it is looser than it
- * looks; we apply it as documented rather than refuse what Payway accepts.
- */
-export const PAYWAY_PATTERNS = {
-  id: /^[a-f\d]{24}$/i,
-  email: /^[\w+\-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+$/i,
-} as const;
+export { PAYWAY_PATHS, PAYWAY_PATTERNS, PAYWAY_WRITE_SCOPE } from './payway-wire';
 
 /**
  * Payway documents sizes only for its ids (..24) and giver_email (..1024); the other fields get
@@ -71,7 +55,10 @@ export const paywayOrderInputSchema = z
       .string()
       .max(1024, 'giver_email must be at most 1024 characters')
       .regex(PAYWAY_PATTERNS.email, 'giver_email must be an e-mail address')
-      .refine((value) => !hasInvisibleCharacters(value), 'giver_email must not contain control or invisible characters (such as zero-width spaces)')
+      .refine(
+        (value) => !hasInvisibleCharacters(value),
+        'giver_email must not contain control or invisible characters (such as zero-width spaces)',
+      )
       .optional(),
     product_code: text('product_code', { max: TEXT_CAPS.id }),
     period_id: paywayId('period_id'),
@@ -81,7 +68,9 @@ export const paywayOrderInputSchema = z
       .optional(),
     gift_delivery_address: paywayGiftDeliveryAddressSchema,
     traffic_source: rawText('traffic_source', { max: TEXT_CAPS.name }).optional(),
-    secure_identification: z.strictObject({ trusted_identity_id: paywayId('secure_identification.trusted_identity_id') }).optional(),
+    secure_identification: z
+      .strictObject({ trusted_identity_id: paywayId('secure_identification.trusted_identity_id') })
+      .optional(),
     client_info: z
       .strictObject({
         user_agent: text('client_info.user_agent', { max: 1024 }),
@@ -90,7 +79,9 @@ export const paywayOrderInputSchema = z
       })
       .optional(),
     // Derived in the workflow from the workflow ID, so a caller's value would defeat reconciliation.
-    merchant_reference: z.never({ error: 'merchant_reference is set by giftflow from the order reference; leave it out' }).optional(),
+    merchant_reference: z
+      .never({ error: 'merchant_reference is set by giftflow from the order reference; leave it out' })
+      .optional(),
   })
   .refine((order) => order.giver_account_id !== undefined || order.giver_email !== undefined, {
     path: ['giver_account_id'],

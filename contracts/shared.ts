@@ -102,12 +102,20 @@ export const retryUpdate = defineUpdate<RetryReply, [RetryRequest]>('retry');
  */
 export function checkRetryRequest(raw: unknown): RetryRequest {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('invalid retry request: expected an object such as {"reason":"token rotated"}');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('invalid retry request: expected an object such as {"reason":"token rotated"}');
   const { reason, ...rest } = raw as Record<string, unknown>;
-  if ('input' in rest) throw new Error('invalid retry request: input: a parked order is past its point of no return and keeps its input; only a failed order can be re-run with a corrected input');
+  if ('input' in rest)
+    throw new Error(
+      'invalid retry request: input: a parked order is past its point of no return and keeps its input; only a failed order can be re-run with a corrected input',
+    );
   const unknown = Object.keys(rest);
-  if (unknown.length) throw new Error(`invalid retry request: unrecognized key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; only "reason" is accepted`);
-  if (reason !== undefined && typeof reason !== 'string') throw new Error('invalid retry request: reason: must be a string');
+  if (unknown.length)
+    throw new Error(
+      `invalid retry request: unrecognized key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; only "reason" is accepted`,
+    );
+  if (reason !== undefined && typeof reason !== 'string')
+    throw new Error('invalid retry request: reason: must be a string');
   return reason?.trim() ? { reason: reason.trim() } : {};
 }
 
@@ -127,7 +135,10 @@ export interface ReconcileReply {
 export const reconcileUpdate = defineUpdate<ReconcileReply, [ReconcileAnswer]>('reconcile');
 
 /** A `created` answer carrying a provider's `Required` reference fields and any of its `Optional` ones. */
-export type CreatedAnswer<Required extends string, Optional extends string = never> = { outcome: 'created' } & Record<Required, string> &
+export type CreatedAnswer<Required extends string, Optional extends string = never> = { outcome: 'created' } & Record<
+  Required,
+  string
+> &
   Partial<Record<Optional, string>>;
 
 /**
@@ -141,14 +152,18 @@ export function checkReconcileAnswer<Required extends string, Optional extends s
   required: readonly Required[],
   optional: readonly Optional[] = [],
 ): CreatedAnswer<Required, Optional> | { outcome: 'not-created' } {
-  const answer: Record<string, unknown> = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {};
+  const answer: Record<string, unknown> =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {};
   const problems: string[] = [];
   if (answer.outcome !== 'created' && answer.outcome !== 'not-created') {
     problems.push("outcome: outcome must be 'created' or 'not-created'");
   } else {
     const fields: string[] = answer.outcome === 'created' ? [...required, ...optional] : [];
     const unknown = Object.keys(answer).filter((key) => key !== 'outcome' && !fields.includes(key));
-    if (unknown.length) problems.push(`(answer): Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((key) => JSON.stringify(key)).join(', ')}`);
+    if (unknown.length)
+      problems.push(
+        `(answer): Unrecognized key${unknown.length > 1 ? 's' : ''}: ${unknown.map((key) => JSON.stringify(key)).join(', ')}`,
+      );
     for (const field of fields) {
       const value = answer[field];
       if (value === undefined && !required.includes(field as Required)) continue;
@@ -179,6 +194,7 @@ export function orderWorkflowId(provider: Provider, orderRef: string): string {
  */
 export function orderRefFromWorkflowId(provider: Provider, workflowId: string): string {
   const prefix = /^gift(?:order|redeem|pool)-/.exec(workflowId)?.[0];
-  const ref = prefix && workflowId.startsWith(`${prefix}${provider}-`) ? workflowId.slice(`${prefix}${provider}-`.length) : '';
+  const ref =
+    prefix && workflowId.startsWith(`${prefix}${provider}-`) ? workflowId.slice(`${prefix}${provider}-`.length) : '';
   return ref || workflowId;
 }

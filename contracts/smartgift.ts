@@ -34,7 +34,10 @@ const optionalText = (field: string, max: number, multiline = false) => rawText(
 /** One voucher: a monetary one needs a price; an experience one is priced by Smart Gift from `persons`. */
 export const smartGiftItemSchema = z
   .object({
-    id: z.number({ error: 'id is required (a Smart Gift voucher ID)' }).int('id must be a whole number').positive('id must be positive'),
+    id: z
+      .number({ error: 'id is required (a Smart Gift voucher ID)' })
+      .int('id must be a whole number')
+      .positive('id must be positive'),
     price: money('price', PROVIDER_SCALES.smartgift).nullish(),
     to: optionalText('to', TEXT_CAPS.name),
     from: optionalText('from', TEXT_CAPS.name),
@@ -90,12 +93,19 @@ export const smartGiftDeliverySchema = z
   .strict()
   .superRefine((delivery, ctx) => {
     if (delivery.method === SMARTGIFT_DELIVERY_METHODS.online) {
-      if (!filled(delivery.email)) ctx.addIssue({ code: 'custom', path: ['email'], message: 'email is required for online delivery (method 1)' });
-      else if (!isEmail(delivery.email as string)) ctx.addIssue({ code: 'custom', path: ['email'], message: 'email must be an e-mail address' });
+      if (!filled(delivery.email))
+        ctx.addIssue({ code: 'custom', path: ['email'], message: 'email is required for online delivery (method 1)' });
+      else if (!isEmail(delivery.email as string))
+        ctx.addIssue({ code: 'custom', path: ['email'], message: 'email must be an e-mail address' });
     }
     if (delivery.method === SMARTGIFT_DELIVERY_METHODS.offline) {
       for (const field of ['address1', 'postcode'] as const) {
-        if (!filled(delivery[field])) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is required for offline delivery (method 2)` });
+        if (!filled(delivery[field]))
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `${field} is required for offline delivery (method 2)`,
+          });
       }
     }
   });
@@ -109,7 +119,10 @@ export const smartGiftOrderInputSchema = z
       .max(NUMBER_CAPS.lines, `items must hold at most ${NUMBER_CAPS.lines} vouchers`),
     customer: smartGiftCustomerSchema,
     delivery: smartGiftDeliverySchema,
-    payment_method: z.number({ error: 'payment_method is required (a Smart Gift payment method ID)' }).int('payment_method must be a whole number').positive('payment_method must be positive'),
+    payment_method: z
+      .number({ error: 'payment_method is required (a Smart Gift payment method ID)' })
+      .int('payment_method must be a whole number')
+      .positive('payment_method must be positive'),
     /** Optional; when omitted the workflow derives one from its ID. */
     order_id: text('order_id', { max: 64 }).nullish(),
   })
@@ -119,7 +132,12 @@ export const smartGiftOrderInputSchema = z
     order.items.forEach((item, index) => {
       if (!item.code) return;
       const first = seen.get(item.code.toUpperCase());
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['items', index, 'code'], message: `code ${item.code} is already used by items.${first}; codes must be unique` });
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', index, 'code'],
+          message: `code ${item.code} is already used by items.${first}; codes must be unique`,
+        });
       else seen.set(item.code.toUpperCase(), index);
     });
   });

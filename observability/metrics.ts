@@ -25,7 +25,9 @@ export function installRuntime(options: RuntimeOptions, config: GiftflowConfig):
     if (!prefix.test((error as Error).message)) throw error;
     const reason = (error as Error).message.replace(prefix, '').replace(/ \(os error \d+\)$/, '');
     throw ConfigError.of(
-      [`GIFTFLOW_METRICS_ADDRESS: cannot serve metrics on ${bindAddress} (${reason}); stop what listens there (another worker?), or set another IP:port, or off`],
+      [
+        `GIFTFLOW_METRICS_ADDRESS: cannot serve metrics on ${bindAddress} (${reason}); stop what listens there (another worker?), or set another IP:port, or off`,
+      ],
       'cannot start the metrics endpoint',
     );
   }
@@ -42,13 +44,24 @@ function waitingOrdersQuery(provider: Provider, state: (typeof WAITING_STATES)[n
  * logs one warning until a count succeeds again (the SDK's own metrics show an unreachable
  * server). Returns the function that stops the timer.
  */
-export function startWaitingOrdersGauge(options: { connection: NativeConnection; namespace: string; config: GiftflowConfig }): () => void {
+export function startWaitingOrdersGauge(options: {
+  connection: NativeConnection;
+  namespace: string;
+  config: GiftflowConfig;
+}): () => void {
   const { config, namespace } = options;
   if (!config.metrics.address) return () => undefined;
   const client = new Client({ connection: options.connection, namespace });
   const runtime = Runtime.instance();
-  const gauge = runtime.metricMeter.createGauge(ORDERS_WAITING, 'int', 'orders', 'running orders waiting for an operator (retry or reconcile)');
-  const providers = (Object.keys(TASK_QUEUES) as Provider[]).filter((provider) => config.taskQueues.includes(TASK_QUEUES[provider]));
+  const gauge = runtime.metricMeter.createGauge(
+    ORDERS_WAITING,
+    'int',
+    'orders',
+    'running orders waiting for an operator (retry or reconcile)',
+  );
+  const providers = (Object.keys(TASK_QUEUES) as Provider[]).filter((provider) =>
+    config.taskQueues.includes(TASK_QUEUES[provider]),
+  );
   let warned = false;
   let counting = false;
 
@@ -58,13 +71,20 @@ export function startWaitingOrdersGauge(options: { connection: NativeConnection;
     try {
       const counts = await Promise.all(
         providers.flatMap((provider) =>
-          WAITING_STATES.map(async (state) => ({ provider, state, count: (await client.workflow.count(waitingOrdersQuery(provider, state))).count })),
+          WAITING_STATES.map(async (state) => ({
+            provider,
+            state,
+            count: (await client.workflow.count(waitingOrdersQuery(provider, state))).count,
+          })),
         ),
       );
       for (const { provider, state, count } of counts) gauge.set(count, { provider, state, namespace });
       warned = false;
     } catch (error) {
-      if (!warned) runtime.logger.warn(`cannot count the orders waiting for an operator; ${ORDERS_WAITING} keeps its last value`, { error: (error as Error).message });
+      if (!warned)
+        runtime.logger.warn(`cannot count the orders waiting for an operator; ${ORDERS_WAITING} keeps its last value`, {
+          error: (error as Error).message,
+        });
       warned = true;
     } finally {
       counting = false;

@@ -53,7 +53,8 @@ export function renderCertificate(id: string, value: number): Buffer {
   const pixels = Buffer.alloc(WIDTH * HEIGHT * 4);
   for (let i = 0; i < WIDTH * HEIGHT; i++) pixels.set([...BACKGROUND, 255], i * 4);
   const frame = (x: number, y: number) => x < 8 || y < 8 || x >= WIDTH - 8 || y >= HEIGHT - 8;
-  for (let y = 0; y < HEIGHT; y++) for (let x = 0; x < WIDTH; x++) if (frame(x, y)) pixels.set(INK, (y * WIDTH + x) * 4);
+  for (let y = 0; y < HEIGHT; y++)
+    for (let x = 0; x < WIDTH; x++) if (frame(x, y)) pixels.set(INK, (y * WIDTH + x) * 4);
 
   drawText(pixels, 'GIFT CARD', 32, 28, 5);
   drawText(pixels, id.toUpperCase(), 32, 104, 4);

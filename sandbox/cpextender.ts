@@ -14,9 +14,16 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  CPEXTENDER_ERRORS,
+  CPEXTENDER_PATHS,
+  type CpExtenderAnswers,
+  type CpExtenderError,
+  type CpExtenderRequests,
+} from '../contracts/cpextender-wire';
 import type { SandboxClock } from './clock';
 import { renderCertificate } from './cpextender-certificate';
-import type { SandboxBehaviour, SandboxProvider } from './provider';
+import { sandboxRoute, type SandboxBehaviour, type SandboxProvider } from './provider';
 
 export const CPEXTENDER_PREFIX = '/cpextender';
 const SINGLE_RESERVATION_MS = 60 * 60 * 1000;
@@ -45,13 +52,14 @@ interface Reservation {
   used: boolean;
 }
 
-interface HistoryEntry {
+// A type, not an interface: it must fit the wire module's loose History entries.
+type HistoryEntry = {
   Activity: 'Issued' | 'Authorized' | 'Redeemed' | 'Authorization Cancelled';
   Date: string;
   Amount: number;
   Location: string;
   Document: string | null;
-}
+};
 
 interface Card {
   Id: string;
@@ -75,7 +83,9 @@ interface Authorization {
   state: 'open' | 'confirmed' | 'cancelled';
 }
 
-type Body = Record<string, unknown>;
+/** A request body as received: the documented fields (contracts/cpextender-wire.ts), each still to be checked. */
+type Body<T> = { [K in keyof T]?: unknown };
+const route = (path: string) => sandboxRoute(CPEXTENDER_PREFIX, path);
 
 /** Creates a CP Extender sandbox whose every endpoint requires `Authorization: Bearer <token>`. */
 export function createCpExtenderSandbox(options: {
@@ -92,7 +102,16 @@ export function createCpExtenderSandbox(options: {
 
   function seed(): void {
     for (const card of Object.values(cpExtenderSeed.cards)) {
-      cards.set(card.Id, { ...card, OpenAuthorizations: 0, History: [], customerNumber: null, code: null, saleId: null, pointsToRedeem: null, seeded: true });
+      cards.set(card.Id, {
+        ...card,
+        OpenAuthorizations: 0,
+        History: [],
+        customerNumber: null,
+        code: null,
+        saleId: null,
+        pointsToRedeem: null,
+        seeded: true,
+      });
     }
   }
   seed();
@@ -114,24 +133,34 @@ export function createCpExtenderSandbox(options: {
 
   function isReserved(id: string): boolean {
     const reservation = reservations.get(id);
-    return !!reservation && !reservation.used && (reservation.expiresAt === null || clock.now() < reservation.expiresAt);
+    return (
+      !!reservation && !reservation.used && (reservation.expiresAt === null || clock.now() < reservation.expiresAt)
+    );
   }
 
   function routes(app: FastifyInstance): void {
     app.setErrorHandler((error: { statusCode?: number }, _request, reply) =>
-      (error.statusCode ?? 500) < 500 ? fail(reply, 400, 'Bad Request') : fail(reply, 500, 'Internal Server Error'),
+      (error.statusCode ?? 500) < 500
+        ? fail(reply, 400, CPEXTENDER_ERRORS.badRequest)
+        : fail(reply, 500, CPEXTENDER_ERRORS.internal),
     );
 
-    app.post(`${CPEXTENDER_PREFIX}/Giftcard/ReserveIds`, async (request, reply) => {
-      const body = asBody(request.body);
+    app.post(route(CPEXTENDER_PATHS.reserveIds), async (request, reply) => {
+      const body = asBody<CpExtenderRequests['reserveIds']>(request.body);
       const type = body?.RequestType ?? 'single';
       const name = body?.RequestName ?? null;
-      if (!body || !isText(body.Agency) || (type !== 'single' && type !== 'pool') || (name !== null && typeof name !== 'string')) {
+      if (
+        !body ||
+        !isText(body.Agency) ||
+        (type !== 'single' && type !== 'pool') ||
+        (name !== null && typeof name !== 'string')
+      ) {
         return fail(reply, 400, 'Bad Request');
       }
       let count = 1;
       if (type === 'pool') {
-        if (typeof body.PoolCount !== 'number' || !Number.isInteger(body.PoolCount) || body.PoolCount < 1) return fail(reply, 400, 'Bad Request');
+        if (typeof body.PoolCount !== 'number' || !Number.isInteger(body.PoolCount) || body.PoolCount < 1)
+          return fail(reply, 400, 'Bad Request');
         // Documented: a larger PoolCount is silently reduced to the batch maximum.
         count = Math.min(body.PoolCount, options.poolBatchMax);
       }
@@ -149,12 +178,13 @@ export function createCpExtenderSandbox(options: {
         });
         return id;
       });
-      return { GiftCards };
+      return { GiftCards } satisfies CpExtenderAnswers['reserveIds'];
     });
 
-    app.post(`${CPEXTENDER_PREFIX}/Giftcard/Create`, async (request, reply) => {
-      const body = asBody(request.body);
-      const optionalText = (value: unknown) => value === undefined || value === null || isText(value) || typeof value === 'number';
+    app.post(route(CPEXTENDER_PATHS.create), async (request, reply) => {
+      const body = asBody<CpExtenderRequests['create']>(request.body);
+      const optionalText = (value: unknown) =>
+        value === undefined || value === null || isText(value) || typeof value === 'number';
       if (
         !body ||
         !isText(body.CustomerNumber) ||
@@ -168,21 +198,23 @@ export function createCpExtenderSandbox(options: {
       }
       const saleId = body.SaleId == null ? null : String(body.SaleId);
       const points = body.PointsToRedeem == null ? null : String(body.PointsToRedeem);
-      if (saleId === null && points === null) return fail(reply, 400, 'SaleId is Required');
-      if (body.GiftCardValue <= 0) return fail(reply, 400, 'Gift Card Value must be greater than 0');
+      if (saleId === null && points === null) return fail(reply, 400, CPEXTENDER_ERRORS.saleIdRequired);
+      if (body.GiftCardValue <= 0) return fail(reply, 400, CPEXTENDER_ERRORS.valueNotPositive);
       const code = cpExtenderSeed.codes[body.GiftCardCode];
-      if (!code) return fail(reply, 404, 'Gift Card Code Not Found');
-      if (code.fixedValue !== null && code.fixedValue !== body.GiftCardValue) return fail(reply, 400, 'GiftCardCode specified does not allow value change');
-      if (!(cpExtenderSeed.customers as readonly string[]).includes(body.CustomerNumber)) return fail(reply, 404, 'Customer Not Found');
+      if (!code) return fail(reply, 404, CPEXTENDER_ERRORS.codeNotFound);
+      if (code.fixedValue !== null && code.fixedValue !== body.GiftCardValue)
+        return fail(reply, 400, CPEXTENDER_ERRORS.fixedValue);
+      if (!(cpExtenderSeed.customers as readonly string[]).includes(body.CustomerNumber))
+        return fail(reply, 404, CPEXTENDER_ERRORS.customerNotFound);
       const requestedId = body.GiftCardId as string | null | undefined;
       // Sandbox choice: the documents list both errors (Already Exists first) but not which is
       // checked first. In the listed order a repeat of a Create that landed answers Already Exists;
       // in the pessimistic order it answers Not Reserved, since a used ID is no longer reserved.
       const exists = requestedId && cards.has(requestedId);
       const notReserved = requestedId && !isReserved(requestedId);
-      if (behaviour.cpextenderNotReservedFirst && notReserved) return fail(reply, 400, 'GiftcardId Not Reserved');
-      if (exists) return fail(reply, 400, 'GiftcardId Already Exists');
-      if (notReserved) return fail(reply, 400, 'GiftcardId Not Reserved');
+      if (behaviour.cpextenderNotReservedFirst && notReserved) return fail(reply, 400, CPEXTENDER_ERRORS.notReserved);
+      if (exists) return fail(reply, 400, CPEXTENDER_ERRORS.alreadyExists);
+      if (notReserved) return fail(reply, 400, CPEXTENDER_ERRORS.notReserved);
 
       const id = requestedId || freshId('WEB-', 16);
       if (requestedId) reservations.get(requestedId)!.used = true;
@@ -200,12 +232,12 @@ export function createCpExtenderSandbox(options: {
       };
       history(card, 'Issued', card.Balance, saleId);
       cards.set(id, card);
-      return { GiftCard: { Id: id } };
+      return { GiftCard: { Id: id } } satisfies CpExtenderAnswers['create'];
     });
 
-    app.get<{ Params: { id: string } }>(`${CPEXTENDER_PREFIX}/Giftcard/:id/BalanceCheck`, async (request, reply) => {
+    app.get<{ Params: { id: string } }>(route(CPEXTENDER_PATHS.balanceCheck), async (request, reply) => {
       const card = cards.get(request.params.id);
-      if (!card) return fail(reply, 404, 'Id not found');
+      if (!card) return fail(reply, 404, CPEXTENDER_ERRORS.idNotFound);
       return {
         GiftCard: {
           Id: card.Id,
@@ -216,31 +248,39 @@ export function createCpExtenderSandbox(options: {
           AvailableBalance: available(card),
           // Sandbox choice: Document echoes the SaleId of the call that wrote the entry; the
           // documented example only ever shows null, which the pessimistic switch answers.
-          History: behaviour.cpextenderHistoryDocumentNull ? card.History.map((entry) => ({ ...entry, Document: null })) : card.History,
+          History: behaviour.cpextenderHistoryDocumentNull
+            ? card.History.map((entry) => ({ ...entry, Document: null }))
+            : card.History,
         },
-      };
+      } satisfies CpExtenderAnswers['balanceCheck'];
     });
 
-    app.get<{ Params: { id: string } }>(`${CPEXTENDER_PREFIX}/Giftcard/:id/Certificate`, async (request, reply) => {
+    app.get<{ Params: { id: string } }>(route(CPEXTENDER_PATHS.certificate), async (request, reply) => {
       const card = cards.get(request.params.id);
-      if (!card) return fail(reply, 404, 'Id not found');
+      if (!card) return fail(reply, 404, CPEXTENDER_ERRORS.idNotFound);
       const issued = card.History.find((entry) => entry.Activity === 'Issued')?.Amount ?? card.Balance;
       return reply.type('image/jpeg').send(renderCertificate(card.Id, issued));
     });
 
-    app.post(`${CPEXTENDER_PREFIX}/Giftcard/Authorize`, async (request, reply) => {
-      const body = asBody(request.body) ?? {};
-      const amount = typeof body.RequestedAmount === 'number' ? body.RequestedAmount : typeof body.RequestedPoints === 'number' ? body.RequestedPoints / 100 : null;
+    app.post(route(CPEXTENDER_PATHS.authorize), async (request, reply) => {
+      const body = asBody<CpExtenderRequests['authorize']>(request.body) ?? {};
+      const amount =
+        typeof body.RequestedAmount === 'number'
+          ? body.RequestedAmount
+          : typeof body.RequestedPoints === 'number'
+            ? body.RequestedPoints / 100
+            : null;
       if (!isText(body.Ref) || !isText(body.SaleId) || amount === null || amount <= 0) {
-        return fail(reply, 400, 'Required: Type, Ref, SaleId, and (RequestedAmount or RequestedPoints)');
+        return fail(reply, 400, CPEXTENDER_ERRORS.authorizeRequired);
       }
-      if (body.Type === undefined || body.Type === null || body.Type === '') return fail(reply, 400, 'Type is required');
-      if (body.Type !== 'giftcard') return fail(reply, 400, 'Bad Request');
+      if (body.Type === undefined || body.Type === null || body.Type === '')
+        return fail(reply, 400, CPEXTENDER_ERRORS.typeRequired);
+      if (body.Type !== 'giftcard') return fail(reply, 400, CPEXTENDER_ERRORS.badRequest);
       const card = cards.get(body.Ref);
-      if (!card) return fail(reply, 404, 'Id not found');
-      if (card.Status === 'voided') return fail(reply, 400, 'GiftCard has been voided');
-      if (card.Status === 'expired') return fail(reply, 400, 'GiftCard has expired');
-      if (available(card) <= 0) return fail(reply, 400, 'No Balance Remaining');
+      if (!card) return fail(reply, 404, CPEXTENDER_ERRORS.idNotFound);
+      if (card.Status === 'voided') return fail(reply, 400, CPEXTENDER_ERRORS.voided);
+      if (card.Status === 'expired') return fail(reply, 400, CPEXTENDER_ERRORS.expired);
+      if (available(card) <= 0) return fail(reply, 400, CPEXTENDER_ERRORS.noBalance);
 
       const authorized = cents(Math.min(amount, available(card)));
       const authorization: Authorization = {
@@ -254,35 +294,54 @@ export function createCpExtenderSandbox(options: {
       authorizations.set(authorization.authCode, authorization);
       card.OpenAuthorizations = cents(card.OpenAuthorizations + authorized);
       history(card, 'Authorized', authorized, body.SaleId);
-      return { RequestId: authorization.requestId, Type: 'giftcard', AuthorizedAmount: authorized, AuthCode: authorization.authCode };
+      return {
+        RequestId: authorization.requestId,
+        Type: 'giftcard',
+        AuthorizedAmount: authorized,
+        AuthCode: authorization.authCode,
+      } satisfies CpExtenderAnswers['authorize'];
     });
 
     for (const action of ['Confirm', 'Cancel'] as const) {
-      app.post(`${CPEXTENDER_PREFIX}/Authorize/${action}`, async (request, reply) => {
-        const body = asBody(request.body);
-        if (!body || !isText(body.Ref) || !isText(body.AuthCode)) return fail(reply, 400, 'Bad Request');
-        const authorization = authorizations.get(body.AuthCode);
-        const card = cards.get(body.Ref);
-        if (!authorization || !card || authorization.ref !== body.Ref) return fail(reply, 404, 'Authorization Not Found');
-        const target = action === 'Confirm' ? 'confirmed' : 'cancelled';
-        if (authorization.state === target) return reply.code(204).send();
-        if (authorization.state !== 'open') return fail(reply, 400, `Authorization already ${authorization.state}`);
-        authorization.state = target;
-        card.OpenAuthorizations = cents(card.OpenAuthorizations - authorization.amount);
-        if (action === 'Confirm') card.Balance = cents(card.Balance - authorization.amount);
-        history(card, action === 'Confirm' ? 'Redeemed' : 'Authorization Cancelled', authorization.amount, authorization.saleId);
-        return reply.code(204).send();
-      });
+      app.post(
+        route(action === 'Confirm' ? CPEXTENDER_PATHS.confirm : CPEXTENDER_PATHS.cancel),
+        async (request, reply) => {
+          const body = asBody<CpExtenderRequests['close']>(request.body);
+          if (!body || !isText(body.Ref) || !isText(body.AuthCode))
+            return fail(reply, 400, CPEXTENDER_ERRORS.badRequest);
+          const authorization = authorizations.get(body.AuthCode);
+          const card = cards.get(body.Ref);
+          if (!authorization || !card || authorization.ref !== body.Ref)
+            return fail(reply, 404, CPEXTENDER_ERRORS.authorizationNotFound);
+          const target = action === 'Confirm' ? 'confirmed' : 'cancelled';
+          if (authorization.state === target) return reply.code(204).send();
+          if (authorization.state !== 'open')
+            return fail(reply, 400, CPEXTENDER_ERRORS.authorizationClosed(authorization.state));
+          authorization.state = target;
+          card.OpenAuthorizations = cents(card.OpenAuthorizations - authorization.amount);
+          if (action === 'Confirm') card.Balance = cents(card.Balance - authorization.amount);
+          history(
+            card,
+            action === 'Confirm' ? 'Redeemed' : 'Authorization Cancelled',
+            authorization.amount,
+            authorization.saleId,
+          );
+          return reply.code(204).send();
+        },
+      );
     }
   }
 
   return {
     name: 'cpextender',
     isAuthorized: (request) => request.headers.authorization === `Bearer ${options.token}`,
-    unauthorizedBody: { Message: 'Unauthorized' },
+    unauthorizedBody: { Message: CPEXTENDER_ERRORS.unauthorized } satisfies CpExtenderError,
     routes,
     ledger: () => ({
-      reservations: [...reservations.values()].map((r) => ({ ...r, expired: r.expiresAt !== null && !r.used && clock.now() >= r.expiresAt })),
+      reservations: [...reservations.values()].map((r) => ({
+        ...r,
+        expired: r.expiresAt !== null && !r.used && clock.now() >= r.expiresAt,
+      })),
       giftCards: [...cards.values()].map((card) => ({
         id: card.Id,
         status: card.Status,
@@ -307,11 +366,11 @@ export function createCpExtenderSandbox(options: {
 }
 
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ Message: message });
+  return reply.code(status).send({ Message: message } satisfies CpExtenderError);
 }
 
-function asBody(body: unknown): Body | undefined {
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : undefined;
+function asBody<T>(body: unknown): Body<T> | undefined {
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Body<T>) : undefined;
 }
 
 function isText(value: unknown): value is string {

@@ -26,7 +26,11 @@ export const faultSpecSchema = z.strictObject(
     delayPhase: z.enum(['before', 'after']).default('before'),
     times: z.number().int().min(0).default(1),
     /** Chance that a matching request gets the fault (1 = every one); a request it spares is matched against the next fault. */
-    probability: z.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(1),
+    probability: z
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, 'must be from 0 to 1')
+      .max(1, 'must be from 0 to 1')
+      .default(1),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'body: must be a JSON object' : undefined) },
 );
@@ -72,7 +76,12 @@ export class FaultRegistry {
   private nextId = 1;
 
   add(spec: FaultSpec): Fault {
-    const fault: Fault = { ...spec, id: `fault-${this.nextId++}`, remaining: spec.times === 0 ? null : spec.times, hits: 0 };
+    const fault: Fault = {
+      ...spec,
+      id: `fault-${this.nextId++}`,
+      remaining: spec.times === 0 ? null : spec.times,
+      hits: 0,
+    };
     this.entries.push({ fault, pattern: new RegExp(spec.path) });
     return fault;
   }
@@ -181,7 +190,11 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
       tracking.hold = 'done';
       // Its client left during the hold: the answer goes nowhere, but the request was handled.
       if (tracking.closed) record(request, tracking);
-    } else if (tracking.fault?.kind === 'delay' && tracking.fault.delayPhase === 'before' && tracking.hold === undefined) {
+    } else if (
+      tracking.fault?.kind === 'delay' &&
+      tracking.fault.delayPhase === 'before' &&
+      tracking.hold === undefined
+    ) {
       // Answered without reaching the hold (a 401 or 429 before the body was read, a body that
       // does not parse): the answer waits instead, so every request a delay strikes is slow.
       await sleep(tracking.fault.delayMs ?? 0);
@@ -190,7 +203,8 @@ export function installFaultHooks(app: FastifyInstance, faults: FaultRegistry, r
     // client with a socket error and no way to know that it did.
     if (tracking.fault?.kind === 'drop-response') request.raw.socket.resetAndDestroy();
     // The operation has run and its answer waits: a client that dies meanwhile never learns it landed.
-    if (tracking.fault?.kind === 'delay' && tracking.fault.delayPhase === 'after') await sleep(tracking.fault.delayMs ?? 0);
+    if (tracking.fault?.kind === 'delay' && tracking.fault.delayPhase === 'after')
+      await sleep(tracking.fault.delayMs ?? 0);
     return payload;
   });
 }

@@ -6,8 +6,17 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import {
+  FLEXYBOX_ERRORS,
+  FLEXYBOX_PATHS,
+  flexyboxCommitRequest,
+  flexyboxCustomerRequest,
+  flexyboxSalesOrderRequest,
+  type flexyboxCustomerResponse,
+  type FlexyboxError,
+} from '../contracts/flexybox-wire';
 import { currencyExponent, fromMinorUnits, toMinorUnits } from '../contracts/money';
-import type { SandboxBehaviour, SandboxProvider } from './provider';
+import { sandboxRoute, type SandboxBehaviour, type SandboxProvider } from './provider';
 
 /** Where each Flexybox API is mounted; the documented paths follow these. */
 export const FLEXYBOX_PREFIXES = {
@@ -24,65 +33,33 @@ export const flexyboxSeed = {
   departments: { hotelNordlys, spaFjord },
   giftCertificateTypes: {
     gavekort: { Id: '0d6b8f3a-1c2e-4f5a-9b8c-7d6e5f4a3b10', Name: 'Gavekort', DepartmentId: null, IsActive: true },
-    spaOplevelse: { Id: '1e7c9a4b-2d3f-4a6b-8c9d-0e1f2a3b4c20', Name: 'Spa-oplevelse', DepartmentId: spaFjord.Id, IsActive: true },
-    julegavekortHotel: { Id: '2f8dab5c-3e4a-4b7c-9dae-1f2a3b4c5d30', Name: 'Julegavekort', DepartmentId: hotelNordlys.Id, IsActive: true },
-    julegavekortSpa: { Id: '3a9ebc6d-4f5b-4c8d-8ebf-2a3b4c5d6e40', Name: 'Julegavekort', DepartmentId: spaFjord.Id, IsActive: true },
+    spaOplevelse: {
+      Id: '1e7c9a4b-2d3f-4a6b-8c9d-0e1f2a3b4c20',
+      Name: 'Spa-oplevelse',
+      DepartmentId: spaFjord.Id,
+      IsActive: true,
+    },
+    julegavekortHotel: {
+      Id: '2f8dab5c-3e4a-4b7c-9dae-1f2a3b4c5d30',
+      Name: 'Julegavekort',
+      DepartmentId: hotelNordlys.Id,
+      IsActive: true,
+    },
+    julegavekortSpa: {
+      Id: '3a9ebc6d-4f5b-4c8d-8ebf-2a3b4c5d6e40',
+      Name: 'Julegavekort',
+      DepartmentId: spaFjord.Id,
+      IsActive: true,
+    },
   },
 } as const;
 
+const { crm, pos, api } = FLEXYBOX_PREFIXES;
 const departments = Object.values(flexyboxSeed.departments);
 const giftCertificateTypes = Object.values(flexyboxSeed.giftCertificateTypes);
 
-const nonBlank = z.string().regex(/\S/);
-const quantityMessage = 'The Quantity field must be a whole number of at least 1.';
-const optionalString = z.string().nullable().default(null);
-
-const customerBody = z.object({
-  FullName: nonBlank,
-  EmailAddress: nonBlank.refine((value) => value.includes('@'), {
-    error: 'The EmailAddress field is not a valid e-mail address.',
-  }),
-  BirthDate: optionalString,
-  Gender: z.union([z.string(), z.number()]).nullable().default(null),
-  DepartmentId: optionalString,
-  PhoneNumber: optionalString,
-  StreetAddress: optionalString,
-  PostalDistrict: optionalString,
-  PostalCode: optionalString,
-  CountryCode: optionalString,
-});
-
-const salesOrderBody = z.object({
-  Id: nonBlank,
-  GiftCertificates: z.object({
-    GiftCertificates: z
-      .array(
-        z.object({
-          GiftCertificateTypeId: nonBlank,
-          Quantity: z.number().int({ error: quantityMessage }).min(1, { error: quantityMessage }),
-          Price: z.number().positive({ error: 'The Price field must be greater than 0.' }),
-        }),
-      )
-      .min(1, { error: 'The GiftCertificates field must contain at least one gift certificate.' }),
-  }),
-  CustomerId: nonBlank,
-  DepartmentId: nonBlank,
-  Currency: z.string().regex(/^[A-Za-z]{3}$/, { error: 'The Currency field must be a 3-letter currency code.' }),
-  DebitMethod: nonBlank,
-});
-
-const commitBody = z.object({
-  Payments: z
-    .array(
-      z.object({
-        ExternalPayment: z.object({ Id: nonBlank, Type: nonBlank, Amount: z.number() }),
-      }),
-    )
-    .min(1),
-});
-
-type Customer = z.infer<typeof customerBody> & { Id: string };
-type CertificateLine = z.infer<typeof salesOrderBody>['GiftCertificates']['GiftCertificates'][number];
+type Customer = z.infer<typeof flexyboxCustomerRequest> & { Id: string };
+type CertificateLine = z.infer<typeof flexyboxSalesOrderRequest>['GiftCertificates']['GiftCertificates'][number];
 interface Payment {
   Id: string;
   Type: string;
@@ -122,37 +99,42 @@ export function createFlexyboxSandbox(options: {
       fail(reply, error.statusCode ?? 500, error.message),
     );
 
-    app.put<{ Params: { id: string } }>(`${FLEXYBOX_PREFIXES.crm}/customers/:id`, async (request, reply) => {
-      const body = parse(customerBody, request.body);
-      if (typeof body === 'string') return fail(reply, 400, body);
-      const customer: Customer = { Id: request.params.id, ...body };
-      const upserts = (customers.get(customer.Id)?.upserts ?? 0) + 1;
-      customers.set(customer.Id, { customer, upserts });
-      return customer;
-    });
+    app.put<{ Params: { customerId: string } }>(
+      sandboxRoute(crm, FLEXYBOX_PATHS.crm.customer),
+      async (request, reply) => {
+        const body = parse(flexyboxCustomerRequest, request.body);
+        if (typeof body === 'string') return fail(reply, 400, body);
+        const customer: Customer = { Id: request.params.customerId, ...body };
+        const upserts = (customers.get(customer.Id)?.upserts ?? 0) + 1;
+        customers.set(customer.Id, { customer, upserts });
+        return customer satisfies z.input<typeof flexyboxCustomerResponse>;
+      },
+    );
 
-    app.get(`${FLEXYBOX_PREFIXES.pos}/odata/giftcertificatetypes`, async (request) => ({
-      '@odata.context': `${request.protocol}://${request.host}${FLEXYBOX_PREFIXES.pos}/odata/$metadata#GiftCertificateTypes`,
+    app.get(sandboxRoute(pos, FLEXYBOX_PATHS.pos.certificateTypes), async (request) => ({
+      '@odata.context': `${request.protocol}://${request.host}${pos}/odata/$metadata#GiftCertificateTypes`,
       value: giftCertificateTypes,
     }));
 
-    app.put(`${FLEXYBOX_PREFIXES.pos}/salesorders`, async (request, reply) => {
-      const body = parse(salesOrderBody, request.body);
+    app.put(sandboxRoute(pos, FLEXYBOX_PATHS.pos.salesOrders), async (request, reply) => {
+      const body = parse(flexyboxSalesOrderRequest, request.body);
       if (typeof body === 'string') return fail(reply, 400, body);
-      if (!customers.has(body.CustomerId)) return fail(reply, 400, `Unknown CustomerId '${body.CustomerId}'`);
+      if (!customers.has(body.CustomerId))
+        return fail(reply, 400, FLEXYBOX_ERRORS.unknown('CustomerId', body.CustomerId));
       if (!departments.some((d) => d.Id === body.DepartmentId)) {
-        return fail(reply, 400, `Unknown DepartmentId '${body.DepartmentId}'`);
+        return fail(reply, 400, FLEXYBOX_ERRORS.unknown('DepartmentId', body.DepartmentId));
       }
       const lines = body.GiftCertificates.GiftCertificates;
       const unknownType = lines.find((line) => !giftCertificateTypes.some((t) => t.Id === line.GiftCertificateTypeId));
-      if (unknownType) return fail(reply, 400, `Unknown GiftCertificateTypeId '${unknownType.GiftCertificateTypeId}'`);
+      if (unknownType)
+        return fail(reply, 400, FLEXYBOX_ERRORS.unknown('GiftCertificateTypeId', unknownType.GiftCertificateTypeId));
       const decimals = currencyExponent(body.Currency.toUpperCase());
       if (lines.some((line) => toMinorUnits(line.Price, decimals) === undefined)) {
-        return fail(reply, 400, `The Price field must have at most ${decimals} decimals in ${body.Currency}.`);
+        return fail(reply, 400, FLEXYBOX_ERRORS.priceDecimals(decimals, body.Currency));
       }
       const existing = salesOrders.get(body.Id);
       if (existing?.order.State === 'Committed') {
-        return fail(reply, 409, `Sales order '${body.Id}' is committed and cannot be changed`);
+        return fail(reply, 409, FLEXYBOX_ERRORS.committed(body.Id));
       }
       const order: SalesOrder = {
         Id: body.Id,
@@ -162,7 +144,10 @@ export function createFlexyboxSandbox(options: {
         DebitMethod: body.DebitMethod,
         State: 'Open',
         // In minor units, as a ledger sums: a float sum of 0.1 + 0.2 is not 0.3.
-        Total: fromMinorUnits(lines.reduce((sum, line) => sum + line.Quantity * toMinorUnits(line.Price, decimals)!, 0), decimals),
+        Total: fromMinorUnits(
+          lines.reduce((sum, line) => sum + line.Quantity * toMinorUnits(line.Price, decimals)!, 0),
+          decimals,
+        ),
         GiftCertificates: lines,
         Payments: [],
         IssuedGiftCertificates: [],
@@ -171,54 +156,64 @@ export function createFlexyboxSandbox(options: {
       return order;
     });
 
-    app.post<{ Params: { id: string } }>(`${FLEXYBOX_PREFIXES.pos}/salesorders/:id/commit`, async (request, reply) => {
-      const entry = salesOrders.get(request.params.id);
-      if (!entry) return fail(reply, 404, `Sales order '${request.params.id}' not found`);
-      const body = parse(commitBody, request.body);
-      if (typeof body === 'string') return fail(reply, 400, body);
-      const { order } = entry;
-      // The guide shows no response body: the pessimistic switch answers 204 without one,
-      // so a client learns that the order is committed but not its certificate numbers.
-      const committed = () => (options.behaviour.flexyboxCommitNoContent ? reply.code(204).send() : order);
-      // Duplicate ExternalPayment.Id posts are ignored, which makes a repeated commit a no-op.
-      const fresh = new Map<string, Payment>();
-      for (const { ExternalPayment: payment } of body.Payments) {
-        if (!payments.has(payment.Id)) fresh.set(payment.Id, payment);
-      }
-      if (order.State === 'Committed') {
-        return fresh.size === 0 ? committed() : fail(reply, 409, `Sales order '${order.Id}' is already committed`);
-      }
-      const decimals = currencyExponent(order.Currency.toUpperCase());
-      const paid = [...fresh.values()].reduce<number | undefined>((sum, payment) => {
-        const minor = toMinorUnits(payment.Amount, decimals);
-        return sum === undefined || minor === undefined ? undefined : sum + minor;
-      }, 0);
-      if (paid !== toMinorUnits(order.Total, decimals)) {
-        const amount = paid === undefined ? [...fresh.values()].map((payment) => payment.Amount).join(' + ') : fromMinorUnits(paid, decimals);
-        return fail(reply, 400, `Payment amount ${amount} does not match order total ${order.Total}`);
-      }
-      for (const payment of fresh.values()) {
-        payments.set(payment.Id, { ...payment, salesOrderId: order.Id });
-        order.Payments.push(payment);
-      }
-      for (const line of order.GiftCertificates) {
-        for (let unit = 0; unit < line.Quantity; unit++) {
-          certificatesIssued += 1;
-          const number = String(100_000_000_000 + certificatesIssued);
-          order.IssuedGiftCertificates.push({ Number: number, GiftCertificateTypeId: line.GiftCertificateTypeId, Amount: line.Price });
+    app.post<{ Params: { salesOrderId: string } }>(
+      sandboxRoute(pos, FLEXYBOX_PATHS.pos.commit),
+      async (request, reply) => {
+        const entry = salesOrders.get(request.params.salesOrderId);
+        if (!entry) return fail(reply, 404, FLEXYBOX_ERRORS.salesOrderNotFound(request.params.salesOrderId));
+        const body = parse(flexyboxCommitRequest, request.body);
+        if (typeof body === 'string') return fail(reply, 400, body);
+        const { order } = entry;
+        // The guide shows no response body: the pessimistic switch answers 204 without one,
+        // so a client learns that the order is committed but not its certificate numbers.
+        const committed = () => (options.behaviour.flexyboxCommitNoContent ? reply.code(204).send() : order);
+        // Duplicate ExternalPayment.Id posts are ignored, which makes a repeated commit a no-op.
+        const fresh = new Map<string, Payment>();
+        for (const { ExternalPayment: payment } of body.Payments) {
+          if (!payments.has(payment.Id)) fresh.set(payment.Id, payment);
         }
-      }
-      order.State = 'Committed';
-      return committed();
-    });
+        if (order.State === 'Committed') {
+          return fresh.size === 0 ? committed() : fail(reply, 409, FLEXYBOX_ERRORS.alreadyCommitted(order.Id));
+        }
+        const decimals = currencyExponent(order.Currency.toUpperCase());
+        const paid = [...fresh.values()].reduce<number | undefined>((sum, payment) => {
+          const minor = toMinorUnits(payment.Amount, decimals);
+          return sum === undefined || minor === undefined ? undefined : sum + minor;
+        }, 0);
+        if (paid !== toMinorUnits(order.Total, decimals)) {
+          const amount =
+            paid === undefined
+              ? [...fresh.values()].map((payment) => payment.Amount).join(' + ')
+              : fromMinorUnits(paid, decimals);
+          return fail(reply, 400, FLEXYBOX_ERRORS.paymentMismatch(amount, order.Total));
+        }
+        for (const payment of fresh.values()) {
+          payments.set(payment.Id, { ...payment, salesOrderId: order.Id });
+          order.Payments.push(payment);
+        }
+        for (const line of order.GiftCertificates) {
+          for (let unit = 0; unit < line.Quantity; unit++) {
+            certificatesIssued += 1;
+            const number = String(100_000_000_000 + certificatesIssued);
+            order.IssuedGiftCertificates.push({
+              Number: number,
+              GiftCertificateTypeId: line.GiftCertificateTypeId,
+              Amount: line.Price,
+            });
+          }
+        }
+        order.State = 'Committed';
+        return committed();
+      },
+    );
 
-    app.get(`${FLEXYBOX_PREFIXES.api}/departments`, async () => departments);
+    app.get(sandboxRoute(api, FLEXYBOX_PATHS.api.departments), async () => departments);
   }
 
   return {
     name: 'flexybox',
     isAuthorized: (request) => request.headers.authorization === `Bearer ${options.token}`,
-    unauthorizedBody: { Message: 'Authorization has been denied for this request.' },
+    unauthorizedBody: { Message: FLEXYBOX_ERRORS.unauthorized } satisfies FlexyboxError,
     routes,
     ledger: () => ({
       customers: [...customers.values()].map(({ customer, upserts }) => ({
@@ -235,7 +230,12 @@ export function createFlexyboxSandbox(options: {
         state: order.State,
         puts,
       })),
-      payments: [...payments.values()].map((p) => ({ id: p.Id, salesOrderId: p.salesOrderId, type: p.Type, amount: p.Amount })),
+      payments: [...payments.values()].map((p) => ({
+        id: p.Id,
+        salesOrderId: p.salesOrderId,
+        type: p.Type,
+        amount: p.Amount,
+      })),
       giftCertificates: [...salesOrders.values()].flatMap(({ order }) =>
         order.IssuedGiftCertificates.map((c) => ({
           number: c.Number,
@@ -255,7 +255,7 @@ export function createFlexyboxSandbox(options: {
 }
 
 function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ Message: message });
+  return reply.code(status).send({ Message: message } satisfies FlexyboxError);
 }
 
 /** Parses a body, or returns the first problem worded like Flexybox's model validation. */
@@ -263,9 +263,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T | string {
   const result = schema.safeParse(body, {
     error: (issue) => {
       const field = fieldName(issue.path ?? []);
-      if (!field) return 'The request body must be a JSON object.';
+      if (!field) return FLEXYBOX_ERRORS.notAnObject;
       const blank = issue.input == null || (typeof issue.input === 'string' && issue.input.trim() === '');
-      return blank ? `The ${field} field is required.` : `The ${field} field is invalid.`;
+      return blank ? FLEXYBOX_ERRORS.required(field) : FLEXYBOX_ERRORS.invalid(field);
     },
   });
   return result.success ? result.data : result.error.issues[0].message;
@@ -275,4 +275,3 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T | string {
 function fieldName(path: PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
-

@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { PAYWAY_PATHS, PAYWAY_PATTERNS, PAYWAY_WRITE_SCOPE } from '../contracts/payway';
+import { PAYWAY_PATHS, PAYWAY_PATTERNS, PAYWAY_WRITE_SCOPE, type PaywayError } from '../contracts/payway-wire';
 import type { SandboxClock } from './clock';
 import type { SandboxProvider } from './provider';
 
@@ -39,7 +39,11 @@ export const paywaySeed = {
     digital: {
       productCode: 'adeprimo_digital',
       soldAsGift: true,
-      periods: { invoice: '5cb804811d41c82b5c518ea8', free: '5cb804811d41c82b5c518eb1', card: '5cb804811d41c82b5c518ec2' },
+      periods: {
+        invoice: '5cb804811d41c82b5c518ea8',
+        free: '5cb804811d41c82b5c518eb1',
+        card: '5cb804811d41c82b5c518ec2',
+      },
     },
     /** Not configured with gift rules. */
     print: { productCode: 'adeprimo_print', soldAsGift: false, periods: { invoice: '5cb804811d41c82b5c518ed3' } },
@@ -48,15 +52,23 @@ export const paywaySeed = {
 
 const campaigns = Object.values(paywaySeed.campaigns);
 const periodMethod = (periods: Record<string, string>, periodId: string) =>
-  Object.entries(periods).find(([, id]) => id.toLowerCase() === periodId.toLowerCase())?.[0] as PaymentMethod | undefined;
+  Object.entries(periods).find(([, id]) => id.toLowerCase() === periodId.toLowerCase())?.[0] as
+    PaymentMethod | undefined;
 
 const present = z.string().trim().min(1);
-const objectId = z.string().max(24, { error: 'is too long (maximum is 24 characters)' }).regex(PAYWAY_PATTERNS.id, { error: 'is invalid' });
+const objectId = z
+  .string()
+  .max(24, { error: 'is too long (maximum is 24 characters)' })
+  .regex(PAYWAY_PATTERNS.id, { error: 'is invalid' });
 
 const createBody = z
   .object({
     giver_account_id: objectId.optional(),
-    giver_email: z.string().max(1024, { error: 'is too long (maximum is 1024 characters)' }).regex(PAYWAY_PATTERNS.email, { error: 'is invalid' }).optional(),
+    giver_email: z
+      .string()
+      .max(1024, { error: 'is too long (maximum is 1024 characters)' })
+      .regex(PAYWAY_PATTERNS.email, { error: 'is invalid' })
+      .optional(),
     product_code: present,
     period_id: objectId,
     start_date: z
@@ -104,7 +116,11 @@ interface Order {
 }
 
 /** Creates the Payway sandbox for one OAuth client (id and secret). */
-export function createPaywaySandbox(options: { clientId: string; clientSecret: string; clock: SandboxClock }): SandboxProvider {
+export function createPaywaySandbox(options: {
+  clientId: string;
+  clientSecret: string;
+  clock: SandboxClock;
+}): SandboxProvider {
   const tokens = new Map<string, Token>();
   const orders: Order[] = [];
   let tokensIssued = 0;
@@ -120,7 +136,12 @@ export function createPaywaySandbox(options: { clientId: string; clientSecret: s
       done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
     app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
-      fail(reply, error.statusCode ?? 500, error.statusCode && error.statusCode < 500 ? 'bad_request' : 'internal_error', error.message),
+      fail(
+        reply,
+        error.statusCode ?? 500,
+        error.statusCode && error.statusCode < 500 ? 'bad_request' : 'internal_error',
+        error.message,
+      ),
     );
 
     app.post(`${PAYWAY_PREFIX}${PAYWAY_PATHS.token}`, async (request, reply) => {
@@ -133,35 +154,65 @@ export function createPaywaySandbox(options: { clientId: string; clientSecret: s
       }
       const requested = form.scope?.split(' ').filter(Boolean) ?? CLIENT_SCOPES;
       const refused = requested.filter((scope) => !CLIENT_SCOPES.includes(scope));
-      if (refused.length > 0) return fail(reply, 400, 'invalid_scope', `The client may not ask for the scope ${refused.join(' ')}`);
+      if (refused.length > 0)
+        return fail(reply, 400, 'invalid_scope', `The client may not ask for the scope ${refused.join(' ')}`);
       const accessToken = randomBytes(24).toString('hex');
       tokens.set(accessToken, { scopes: requested, expiresAt: options.clock.now() + TOKEN_LIFETIME_SECONDS * 1000 });
       tokensIssued += 1;
-      return { access_token: accessToken, token_type: 'bearer', expires_in: TOKEN_LIFETIME_SECONDS, scope: requested.join(' ') };
+      return {
+        access_token: accessToken,
+        token_type: 'bearer',
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        scope: requested.join(' '),
+      };
     });
 
     app.post(`${PAYWAY_PREFIX}${PAYWAY_PATHS.createGiftOrder}`, async (request, reply) => {
       if (!liveToken(request)?.scopes.includes(PAYWAY_WRITE_SCOPE)) {
-        return fail(reply, 403, 'insufficient_scope', `The access token does not grant the scope ${PAYWAY_WRITE_SCOPE}`);
+        return fail(
+          reply,
+          403,
+          'insufficient_scope',
+          `The access token does not grant the scope ${PAYWAY_WRITE_SCOPE}`,
+        );
       }
       const parsed = createBody.safeParse(request.body);
       if (!parsed.success) {
-        const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issueMessage(issue) }));
-        return reply.code(400).send({ message: errors.map((e) => `${e.field} ${e.message}`).join('; '), code: 'validation_failed', errors });
+        const errors = parsed.error.issues.map((issue) => ({
+          field: issue.path.join('.') || '(body)',
+          message: issueMessage(issue),
+        }));
+        return reply.code(400).send({
+          message: errors.map((e) => `${e.field} ${e.message}`).join('; '),
+          code: 'validation_failed',
+          errors,
+        } satisfies PaywayError);
       }
       const body = parsed.data;
       if (body.giver_account_id && body.giver_account_id.toLowerCase() !== paywaySeed.accounts.giver) {
         return fail(reply, 422, 'account_not_found', `No account with id ${body.giver_account_id}`);
       }
       const campaign = campaigns.find((c) => c.productCode === body.product_code);
-      if (!campaign) return fail(reply, 422, 'product_not_found', `No package or campaign with product_code ${body.product_code}`);
+      if (!campaign)
+        return fail(reply, 422, 'product_not_found', `No package or campaign with product_code ${body.product_code}`);
       if (!campaign.soldAsGift) {
-        return fail(reply, 422, 'campaign_not_sold_as_gift', `The campaign ${body.product_code} is not configured to be sold as a gift (campaign gift rules)`);
+        return fail(
+          reply,
+          422,
+          'campaign_not_sold_as_gift',
+          `The campaign ${body.product_code} is not configured to be sold as a gift (campaign gift rules)`,
+        );
       }
       const method = periodMethod(campaign.periods, body.period_id);
-      if (!method) return fail(reply, 422, 'period_not_found', `No period ${body.period_id} in the campaign ${body.product_code}`);
+      if (!method)
+        return fail(reply, 422, 'period_not_found', `No period ${body.period_id} in the campaign ${body.product_code}`);
       if (method !== 'invoice' && method !== 'free') {
-        return fail(reply, 422, 'payment_method_not_supported', `Gift orders support only the payment methods invoice and free; period ${body.period_id} is paid by ${method}`);
+        return fail(
+          reply,
+          422,
+          'payment_method_not_supported',
+          `Gift orders support only the payment methods invoice and free; period ${body.period_id} is paid by ${method}`,
+        );
       }
       const number = 1000 + orders.length + 1;
       const order: Order = {
@@ -184,8 +235,12 @@ export function createPaywaySandbox(options: { clientId: string; clientSecret: s
   return {
     name: 'payway',
     // The token endpoint authenticates the client itself; every other route needs a live token.
-    isAuthorized: (request) => request.url.split('?')[0] === `${PAYWAY_PREFIX}${PAYWAY_PATHS.token}` || liveToken(request) !== undefined,
-    unauthorizedBody: { message: 'The access token is missing, invalid or expired', code: 'invalid_token' },
+    isAuthorized: (request) =>
+      request.url.split('?')[0] === `${PAYWAY_PREFIX}${PAYWAY_PATHS.token}` || liveToken(request) !== undefined,
+    unauthorizedBody: {
+      message: 'The access token is missing, invalid or expired',
+      code: 'invalid_token',
+    } satisfies PaywayError,
     routes,
     ledger: () => ({ orders: orders.map((order) => ({ ...order })), tokensIssued }),
     reset: () => {
@@ -197,7 +252,7 @@ export function createPaywaySandbox(options: { clientId: string; clientSecret: s
 }
 
 function fail(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).send({ message, code });
+  return reply.code(status).send({ message, code } satisfies PaywayError);
 }
 
 /** Rails-style wording: the field name comes first, so the message reads "period_id is invalid". */

@@ -23,6 +23,14 @@ export interface SandboxProvider {
 }
 
 /**
+ * A documented path (`/Giftcard/{id}/BalanceCheck`, as the wire modules in contracts/ and the
+ * activities write it) as a fastify route under the provider's prefix (`/cpextender/Giftcard/:id/BalanceCheck`).
+ */
+export function sandboxRoute(prefix: string, path: string): string {
+  return prefix + path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/**
  * Switches for provider behaviour the documents leave open, each set to the pessimistic
  * reading, so tests can prove the workflows never duplicate under it. All are off by
  * default: the sandbox then answers as it always has.
@@ -56,7 +64,8 @@ export function parseSandboxBehaviour(body: unknown): SandboxBehaviour | string 
   if (result.success) return { ...DEFAULT_SANDBOX_BEHAVIOUR, ...result.data };
   const issue = result.error.issues[0];
   const switches = Object.keys(DEFAULT_SANDBOX_BEHAVIOUR).join(', ');
-  if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: not a behaviour switch (switches: ${switches})`;
+  if (issue.code === 'unrecognized_keys')
+    return `${issue.keys.join(', ')}: not a behaviour switch (switches: ${switches})`;
   if (issue.path.length === 0) return 'body: must be a JSON object';
   return `${issue.path.join('.')}: must be true or false`;
 }

@@ -9,7 +9,12 @@ import { CONTROL_PREFIX, FaultRegistry, RequestLog, installFaultHooks, parseFaul
 import { createFlexyboxSandbox } from './flexybox';
 import { createPaywaySandbox } from './payway';
 import { createSmartGiftSandbox, type RateLimit } from './smartgift';
-import { DEFAULT_SANDBOX_BEHAVIOUR, parseSandboxBehaviour, type SandboxBehaviour, type SandboxProvider } from './provider';
+import {
+  DEFAULT_SANDBOX_BEHAVIOUR,
+  parseSandboxBehaviour,
+  type SandboxBehaviour,
+  type SandboxProvider,
+} from './provider';
 
 export type { SandboxBehaviour, SandboxProvider } from './provider';
 
@@ -30,7 +35,10 @@ export function createSandboxServer(options: SandboxOptions = {}): FastifyInstan
   // One mutable object shared with the providers, which read it on every request.
   const behaviour: SandboxBehaviour = { ...DEFAULT_SANDBOX_BEHAVIOUR };
   const providers: SandboxProvider[] = [
-    createFlexyboxSandbox({ token: options.tokens?.flexybox ?? process.env.FLEXYBOX_TOKEN ?? 'flexybox-dev-token', behaviour }),
+    createFlexyboxSandbox({
+      token: options.tokens?.flexybox ?? process.env.FLEXYBOX_TOKEN ?? 'flexybox-dev-token',
+      behaviour,
+    }),
     createPaywaySandbox({
       clientId: process.env.PAYWAY_CLIENT_ID ?? 'giftflow-dev',
       clientSecret: process.env.PAYWAY_CLIENT_SECRET ?? 'payway-dev-secret',
@@ -71,7 +79,10 @@ interface ControlState {
   behaviour: SandboxBehaviour;
 }
 
-function registerControlRoutes(app: FastifyInstance, { providers, faults, requests, clock, behaviour }: ControlState): void {
+function registerControlRoutes(
+  app: FastifyInstance,
+  { providers, faults, requests, clock, behaviour }: ControlState,
+): void {
   app.get(`${CONTROL_PREFIX}/ledger`, async () =>
     Object.fromEntries(providers.map((provider) => [provider.name, provider.ledger()])),
   );

@@ -15,6 +15,12 @@
  *   learns from the repeat only that its codes are placed, not the order_reference.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  SMARTGIFT_ERRORS,
+  SMARTGIFT_PATHS,
+  type SmartGiftAnswers,
+  type SmartGiftError,
+} from '../contracts/smartgift-wire';
 import type { SandboxProvider } from './provider';
 import { smartGiftSeed, validateSale, validationMessage, vouchers, type ValidSale } from './smartgift-catalog';
 
@@ -65,7 +71,7 @@ export function createSmartGiftSandbox(options: { secretKey: string; rateLimit?:
 
   function routes(app: FastifyInstance): void {
     app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) =>
-      reply.code(error.statusCode ?? 500).send({ message: error.message }),
+      reply.code(error.statusCode ?? 500).send({ message: error.message } satisfies SmartGiftError),
     );
 
     app.addHook('onRequest', async (request, reply) => {
@@ -80,18 +86,23 @@ export function createSmartGiftSandbox(options: { secretKey: string; rateLimit?:
       reply.header('X-RateLimit-Limit', String(rateLimit.limit));
       reply.header('X-RateLimit-Remaining', String(Math.max(0, rateLimit.limit - window.count)));
       reply.header('X-RateLimit-Reset', String(Math.ceil((window.start + rateLimit.windowMs) / 1000)));
-      if (window.count > rateLimit.limit) return reply.code(429).send({ message: 'Too Many Attempts.' });
+      if (window.count > rateLimit.limit)
+        return reply.code(429).send({ message: SMARTGIFT_ERRORS.tooManyAttempts } satisfies SmartGiftError);
     });
 
-    app.get(`${SMARTGIFT_PREFIX}/vouchers`, async () => ({ data: vouchers }));
+    app.get(SMARTGIFT_PREFIX + SMARTGIFT_PATHS.vouchers, async () => ({ data: vouchers }));
 
-    app.get(`${SMARTGIFT_PREFIX}/payment-methods`, async () => ({ data: smartGiftSeed.paymentMethods }));
+    app.get(SMARTGIFT_PREFIX + SMARTGIFT_PATHS.paymentMethods, async () => ({ data: smartGiftSeed.paymentMethods }));
 
-    app.post(`${SMARTGIFT_PREFIX}/pos-sale`, async (request, reply) => {
+    app.post(SMARTGIFT_PREFIX + SMARTGIFT_PATHS.posSale, async (request, reply) => {
       const checked = validateSale(request.body, (code) => issued.has(code.toUpperCase()));
       if ('errors' in checked) return unprocessable(reply, checked.errors);
       const order = place(checked.sale);
-      return { message: 'Order processed successfully!', order_reference: order.orderReference, voucher_codes: order.voucherCodes };
+      return {
+        message: 'Order processed successfully!',
+        order_reference: order.orderReference,
+        voucher_codes: order.voucherCodes,
+      } satisfies SmartGiftAnswers['posSale'];
     });
   }
 
@@ -103,7 +114,11 @@ export function createSmartGiftSandbox(options: { secretKey: string; rateLimit?:
       orderId: sale.orderId,
       customerEmail: sale.customerEmail,
       paymentMethod: sale.paymentMethod,
-      delivery: { method: sale.delivery.method, status: sale.delivery.date ? 'scheduled' : 'sent', date: sale.delivery.date },
+      delivery: {
+        method: sale.delivery.method,
+        status: sale.delivery.date ? 'scheduled' : 'sent',
+        date: sale.delivery.date,
+      },
       confirmationEmailSent: sale.delivery.method === 'online',
       total: Math.round(sale.items.reduce((sum, item) => sum + item.price, 0) * 100) / 100,
       voucherCodes,
@@ -145,7 +160,7 @@ export function createSmartGiftSandbox(options: { secretKey: string; rateLimit?:
   return {
     name: 'smartgift',
     isAuthorized: (request) => request.headers['smart-auth'] === options.secretKey,
-    unauthorizedBody: { message: 'Unauthenticated.' },
+    unauthorizedBody: { message: SMARTGIFT_ERRORS.unauthenticated } satisfies SmartGiftError,
     routes,
     ledger: () => ({
       orders: [...orders.values()],
@@ -161,5 +176,5 @@ export function createSmartGiftSandbox(options: { secretKey: string; rateLimit?:
 }
 
 function unprocessable(reply: FastifyReply, errors: Record<string, string[]>): FastifyReply {
-  return reply.code(422).send({ message: validationMessage(errors), errors });
+  return reply.code(422).send({ message: validationMessage(errors), errors } satisfies SmartGiftError);
 }

@@ -70,17 +70,31 @@ const FLEXYBOX = {
 
 async function main(): Promise<void> {
   if (!['wal', 'default', 'memory'].includes(args.sqlite!)) throw new Error('--sqlite must be wal, default or memory');
-  if (workerHeapMb !== undefined && !(Number.isInteger(workerHeapMb) && workerHeapMb > 0)) throw new Error('--worker-heap-mb must be a whole number of MB');
-  if (!SERVER_KINDS.includes(args.server as ServerKind)) throw new Error(`--server must be ${SERVER_KINDS.join(' or ')}`);
-  if (!workerCounts.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--workers must list whole numbers of worker processes, e.g. 1,2');
+  if (workerHeapMb !== undefined && !(Number.isInteger(workerHeapMb) && workerHeapMb > 0))
+    throw new Error('--worker-heap-mb must be a whole number of MB');
+  if (!SERVER_KINDS.includes(args.server as ServerKind))
+    throw new Error(`--server must be ${SERVER_KINDS.join(' or ')}`);
+  if (!workerCounts.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('--workers must list whole numbers of worker processes, e.g. 1,2');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-bench-'));
   const codecKeys = `bench:${randomBytes(32).toString('base64')}`;
   const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools', 'bin', 'temporal');
   const sandboxUrl = `http://127.0.0.1:${await freePort()}`;
   const providerEnv = sandboxUrls(sandboxUrl);
   // Metrics off: two worker processes on one host would both bind the default metrics port.
-  const env = { ...process.env, ...providerEnv, GIFTFLOW_CODEC_KEYS: codecKeys, GIFTFLOW_LOG_LEVEL: 'WARN', GIFTFLOW_METRICS_ADDRESS: 'off' };
-  const sandbox = await BenchProcess.start('sandbox', 'sandbox/main.ts', { ...env, SANDBOX_PORT: new URL(sandboxUrl).port }, 'sandbox listening');
+  const env = {
+    ...process.env,
+    ...providerEnv,
+    GIFTFLOW_CODEC_KEYS: codecKeys,
+    GIFTFLOW_LOG_LEVEL: 'WARN',
+    GIFTFLOW_METRICS_ADDRESS: 'off',
+  };
+  const sandbox = await BenchProcess.start(
+    'sandbox',
+    'sandbox/main.ts',
+    { ...env, SANDBOX_PORT: new URL(sandboxUrl).port },
+    'sandbox listening',
+  );
   try {
     const direct = await measureDirect(Math.max(20, orderCounts[0]), loadConfig({ ...providerEnv }));
     const rows: Record<string, unknown>[] = [];
@@ -106,8 +120,13 @@ interface InFlight {
 }
 
 /** Every concurrency on one fresh server, with each number of giftflow worker processes. */
-async function benchServer(kind: ServerKind, ctx: { dir: string; cli: string; env: NodeJS.ProcessEnv; direct: number[]; sandboxUrl: string; codecKeys: string }) {
-  log(`${kind === 'dev' ? `dev server (sqlite: ${args.sqlite})` : 'cluster (temporal-server + PostgreSQL)'} and floor worker starting...`);
+async function benchServer(
+  kind: ServerKind,
+  ctx: { dir: string; cli: string; env: NodeJS.ProcessEnv; direct: number[]; sandboxUrl: string; codecKeys: string },
+) {
+  log(
+    `${kind === 'dev' ? `dev server (sqlite: ${args.sqlite})` : 'cluster (temporal-server + PostgreSQL)'} and floor worker starting...`,
+  );
   const server = await startBenchServer(kind, { cli: ctx.cli, dir: ctx.dir, sqlite: args.sqlite! });
   const env = { ...ctx.env, TEMPORAL_ADDRESS: server.address };
   const rows: Record<string, unknown>[] = [];
@@ -117,21 +136,43 @@ async function benchServer(kind: ServerKind, ctx: { dir: string; cli: string; en
   try {
     floorWorker = await BenchProcess.start('floor', 'scripts/bench/floor-worker.ts', env, 'floor worker ready');
     connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: ctx.codecKeys }) });
+    const client = new Client({
+      connection,
+      dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: ctx.codecKeys }),
+    });
     const giftflow = new GiftflowClient(client);
     // Today's path for the same orders on the same build: every provider call a regular activity (scripts/bench/paths.ts).
-    const today = todayPathClient({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: ctx.codecKeys }) });
+    const today = todayPathClient({
+      connection,
+      dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: ctx.codecKeys }),
+    });
     const newFloorOrder = (label: string) => (i: number) =>
-      client.workflow.execute('localFloorOrder', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `bench-new-floor-${run}-${label}-${i}`, args: [FLEXYBOX_FAST_SHAPE] });
+      client.workflow.execute('localFloorOrder', {
+        taskQueue: FLOOR_TASK_QUEUE,
+        workflowId: `bench-new-floor-${run}-${label}-${i}`,
+        args: [FLEXYBOX_FAST_SHAPE],
+      });
     const todayOrder = (label: string) => async (i: number) => {
-      const handle = await today.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-today-${run}-${label}-${i}`, input: FLEXYBOX.input() });
+      const handle = await today.startGiftOrder({
+        provider: FLEXYBOX.provider,
+        orderRef: `bench-today-${run}-${label}-${i}`,
+        input: FLEXYBOX.input(),
+      });
       await handle.result();
     };
     const run = `${Date.now().toString(36)}-${kind}`;
     const floorOrder = (label: string) => (i: number) =>
-      client.workflow.execute('floorOrder', { taskQueue: FLOOR_TASK_QUEUE, workflowId: `bench-floor-${run}-${label}-${i}`, args: [FLEXYBOX.activities] });
+      client.workflow.execute('floorOrder', {
+        taskQueue: FLOOR_TASK_QUEUE,
+        workflowId: `bench-floor-${run}-${label}-${i}`,
+        args: [FLEXYBOX.activities],
+      });
     const giftflowOrder = (label: string) => async (i: number) => {
-      const handle = await giftflow.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-${run}-${label}-${i}`, input: FLEXYBOX.input() });
+      const handle = await giftflow.startGiftOrder({
+        provider: FLEXYBOX.provider,
+        orderRef: `bench-${run}-${label}-${i}`,
+        input: FLEXYBOX.input(),
+      });
       await handle.result();
     };
     // Freshly started processes run their first orders unoptimised; those are not measured.
@@ -139,7 +180,12 @@ async function benchServer(kind: ServerKind, ctx: { dir: string; cli: string; en
     for (const workerCount of workerCounts) {
       const workers = await Promise.all(
         Array.from({ length: workerCount }, () =>
-          BenchProcess.start('worker', 'workers/main.ts', { ...env, GIFTFLOW_TASK_QUEUES: 'giftflow-flexybox', ...workerHeapOption() }, 'worker ready'),
+          BenchProcess.start(
+            'worker',
+            'workers/main.ts',
+            { ...env, GIFTFLOW_TASK_QUEUES: 'giftflow-flexybox', ...workerHeapOption() },
+            'worker ready',
+          ),
         ),
       );
       const giftflowWorkers = { cpuSeconds: () => workers.reduce((sum, worker) => sum + worker.cpuSeconds(), 0) };
@@ -167,8 +213,15 @@ async function benchServer(kind: ServerKind, ctx: { dir: string; cli: string; en
           ] as const;
           for (const [block, [tally, order, workerProcesses]] of blocks.entries()) {
             const cpuBefore = { server: server.cpuSeconds(), worker: workerProcesses.cpuSeconds() };
-            const result = await runConcurrently(Math.ceil(count / 2), concurrency, order(`${workerCount}-${concurrency}-${block}`));
-            tally.add(result, { server: server.cpuSeconds() - cpuBefore.server, worker: workerProcesses.cpuSeconds() - cpuBefore.worker });
+            const result = await runConcurrently(
+              Math.ceil(count / 2),
+              concurrency,
+              order(`${workerCount}-${concurrency}-${block}`),
+            );
+            tally.add(result, {
+              server: server.cpuSeconds() - cpuBefore.server,
+              worker: workerProcesses.cpuSeconds() - cpuBefore.worker,
+            });
           }
           rows.push({
             server: kind,
@@ -255,11 +308,24 @@ async function measureDirect(count: number, config: ReturnType<typeof loadConfig
     const started = performance.now();
     const input = FLEXYBOX.input();
     const lines = input.certificates.map((line) => ({ ...line, quantity: line.quantity ?? 1 }));
-    const [types] = await Promise.all([flexybox.resolveFlexyboxCertificateTypes(lines), flexybox.checkFlexyboxDepartment(input.departmentId)]);
+    const [types] = await Promise.all([
+      flexybox.resolveFlexyboxCertificateTypes(lines),
+      flexybox.checkFlexyboxDepartment(input.departmentId),
+    ]);
     const [customerId, salesOrderId] = [randomUUID(), randomUUID()];
     await flexybox.upsertFlexyboxCustomer({ customerId, customer: { ...input.customer, countryCode: 'DK' } });
-    const order = await flexybox.createFlexyboxSalesOrder({ salesOrderId, customerId, departmentId: input.departmentId, lines: types.lines, currency: 'DKK', debitMethod: 'OnlinePayment' });
-    await flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment: { id: randomUUID(), type: 'Mastercard', amount: order.total } });
+    const order = await flexybox.createFlexyboxSalesOrder({
+      salesOrderId,
+      customerId,
+      departmentId: input.departmentId,
+      lines: types.lines,
+      currency: 'DKK',
+      debitMethod: 'OnlinePayment',
+    });
+    await flexybox.commitFlexyboxSalesOrder({
+      salesOrderId,
+      payment: { id: randomUUID(), type: 'Mastercard', amount: order.total },
+    });
     latencies.push(performance.now() - started);
   }
   return latencies;
@@ -269,10 +335,18 @@ async function measureDirect(count: number, config: ReturnType<typeof loadConfig
 async function measureInFlight(giftflow: GiftflowClient, sandboxUrl: string, worker: BenchProcess, run: string) {
   if (!inFlight) return undefined;
   const fault = { method: 'POST', path: '/commit$', kind: 'delay', delayMs: 20_000, times: 0 };
-  await request(`${sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  await request(`${sandboxUrl}/__sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
   worker.resetPeakRss();
   const handles = await runConcurrently(inFlight, 50, (i) =>
-    giftflow.startGiftOrder({ provider: FLEXYBOX.provider, orderRef: `bench-held-${run}-${i}`, input: FLEXYBOX.input() }),
+    giftflow.startGiftOrder({
+      provider: FLEXYBOX.provider,
+      orderRef: `bench-held-${run}-${i}`,
+      input: FLEXYBOX.input(),
+    }),
   );
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const peakRssMb = worker.peakRssMb();
@@ -281,18 +355,23 @@ async function measureInFlight(giftflow: GiftflowClient, sandboxUrl: string, wor
   const released = performance.now();
   await Promise.all(handles.values.map((handle) => handle.result()));
   const drainSeconds = (performance.now() - released) / 1000;
-  log(`in flight: ${inFlight} orders held at once, worker peak RSS ${peakRssMb.toFixed(0)} MB, drained in ${drainSeconds.toFixed(0)} s`);
+  log(
+    `in flight: ${inFlight} orders held at once, worker peak RSS ${peakRssMb.toFixed(0)} MB, drained in ${drainSeconds.toFixed(0)} s`,
+  );
   return { orders: inFlight, workerPeakRssMb: peakRssMb, drainSeconds };
 }
 
 function report(rows: Record<string, unknown>[], held: InFlight[]): void {
-  const fmt = (value: unknown) => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : String(value));
+  const fmt = (value: unknown) =>
+    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : String(value);
   const columns = Object.keys(rows[0] ?? {});
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i])).join('  ');
   process.stdout.write(`\n${line(columns)}\n${rows.map((r) => line(columns.map((c) => fmt(r[c])))).join('\n')}\n`);
   const heap = workerHeapMb === undefined ? 'default heap' : `--max-old-space-size=${workerHeapMb}`;
-  const cache = process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS ? `, GIFTFLOW_MAX_CACHED_WORKFLOWS=${process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS}` : '';
+  const cache = process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS
+    ? `, GIFTFLOW_MAX_CACHED_WORKFLOWS=${process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS}`
+    : '';
   for (const measured of held) {
     process.stdout.write(
       `\n${measured.server}: worker peak RSS with ${measured.orders} orders in flight (${heap}${cache}): ${measured.workerPeakRssMb.toFixed(0)} MB (target ≤ 300 MB); ` +
@@ -301,12 +380,15 @@ function report(rows: Record<string, unknown>[], held: InFlight[]): void {
   }
   process.stdout.write(
     'targets: latencyOverDirectMs ≤ 60 at concurrency 1; at concurrency 100 speedupOverToday ≥ 3 and ratioToNewFloor ≥ 0.8 ' +
-      '(giftflow* = the fast path, today* = every provider call a regular activity, newFloor* = the fast path\'s shape with empty activities)\n',
+      "(giftflow* = the fast path, today* = every provider call a regular activity, newFloor* = the fast path's shape with empty activities)\n",
   );
   const outDir = path.join(ROOT, '.artifacts', 'bench');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ sqlite: args.sqlite, workerHeapMb, maxCachedWorkflows: process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS, cpus: os.cpus().length, servers, rows, inFlight: held.find((m) => m.server === 'dev'), inFlightByServer: held }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ sqlite: args.sqlite, workerHeapMb, maxCachedWorkflows: process.env.GIFTFLOW_MAX_CACHED_WORKFLOWS, cpus: os.cpus().length, servers, rows, inFlight: held.find((m) => m.server === 'dev'), inFlightByServer: held }, null, 2)}\n`,
+  );
   process.stdout.write(`figures written to ${path.relative(process.cwd(), file)}\n`);
 }
 

@@ -48,7 +48,9 @@ function log(message: string): void {
 function numberArg(name: keyof typeof args, min: number, max: number, integer: boolean): number {
   const value = Number(args[name]);
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new Error(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${args[name]}'`);
+    throw new Error(
+      `--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got '${args[name]}'`,
+    );
   }
   return value;
 }
@@ -80,12 +82,16 @@ async function main(): Promise<number> {
   log(`starting dev server (SQLite in ${dir}), sandbox and ${workerCount} workers...`);
   const stack = await ChaosStack.start({ cli, dir, workers: workerCount, codecKeys, log });
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const giftflow = new GiftflowClient(new Client({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: codecKeys }) }));
+  const giftflow = new GiftflowClient(
+    new Client({ connection, dataConverter: await createDataConverter({ GIFTFLOW_CODEC_KEYS: codecKeys }) }),
+  );
   let ok = false;
   try {
     await issueRedeemCards(orders, loadConfig(stack.workerEnv));
     await installSteadyFaults(stack, { errorRate, dropRate });
-    log(`submitting ${count} orders over ${windowMs / 1000} s: ${summarizeKinds(orders)}; ${orders.filter((o) => o.reset).length} to be reset`);
+    log(
+      `submitting ${count} orders over ${windowMs / 1000} s: ${summarizeKinds(orders)}; ${orders.filter((o) => o.reset).length} to be reset`,
+    );
 
     const t0 = Date.now();
     const deadline = t0 + timeoutMs;
@@ -144,7 +150,9 @@ async function main(): Promise<number> {
     process.stdout.write(
       `chaos: ${stack.events.workerKills} worker kills, ${stack.events.workerExits} other worker exits, ` +
         `${stack.events.serverRestarts} server restarts (down ${stack.events.serverDowntimeMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ') || '-'}), ` +
-        `faults ${Object.entries(hits).map(([kind, n]) => `${kind} ×${n}`).join(', ')}\n` +
+        `faults ${Object.entries(hits)
+          .map(([kind, n]) => `${kind} ×${n}`)
+          .join(', ')}\n` +
         `operator: ${answers.filter((a) => a === 'created').length} answered created, ${answers.filter((a) => a === 'not-created').length} answered not-created ` +
         `(${sum(operator.earlierRunAnswers.values())} parked by an earlier run), ${sum(operator.retries.values())} retries of orders in needs-attention\n` +
         `resets: ${resets.filter((r) => r.when === 'while running').length} while running, ${resets.filter((r) => r.when === 'after completion').length} after completion` +
@@ -152,8 +160,11 @@ async function main(): Promise<number> {
         `${runs} workflow runs, ${runs - starts} of them made by a reset or a retry of another run\n` +
         `resubmissions: ${orders.filter((o) => o.resubmitAt !== undefined).length} sent again with the same reference, ${resubmitErrors.length} refused\n`,
     );
-    process.stdout.write(formatKillTail(await retryOnConnection(() => killTail(giftflow, orders, outcomes, kills), Date.now() + 60_000)));
-    for (const problem of [...verdict.problems, ...resubmitErrors, ...resetter.refused].slice(0, 30)) process.stdout.write(`  ${problem}\n`);
+    process.stdout.write(
+      formatKillTail(await retryOnConnection(() => killTail(giftflow, orders, outcomes, kills), Date.now() + 60_000)),
+    );
+    for (const problem of [...verdict.problems, ...resubmitErrors, ...resetter.refused].slice(0, 30))
+      process.stdout.write(`  ${problem}\n`);
     ok = verdict.problems.length === 0 && resubmitErrors.length === 0 && resetter.refused.length === 0;
     process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: seed ${seed}; replay with: ${replay}\n`);
     if (!ok) process.stdout.write(`logs of the dev server, sandbox and workers: ${dir}\n`);
@@ -172,7 +183,12 @@ async function main(): Promise<number> {
  * waited on (terminated) and one after completion starts another, so the wait goes on with the
  * run the reset made.
  */
-async function drive(giftflow: GiftflowClient, order: PlannedOrder, deadline: number, resetter: Resetter): Promise<Outcome> {
+async function drive(
+  giftflow: GiftflowClient,
+  order: PlannedOrder,
+  deadline: number,
+  resetter: Resetter,
+): Promise<Outcome> {
   const submittedAt = Date.now();
   try {
     await retryOnConnection(() => submit(giftflow, order), deadline);
@@ -181,7 +197,8 @@ async function drive(giftflow: GiftflowClient, order: PlannedOrder, deadline: nu
   }
   const plan = order.reset;
   // A reset while running goes on beside the wait; when the order ended before it came, it resets the ended run instead.
-  let pending = plan?.mode === 'running' ? sleep(plan.delayMs).then(() => resetter.reset(order, deadline, false)) : undefined;
+  let pending =
+    plan?.mode === 'running' ? sleep(plan.delayMs).then(() => resetter.reset(order, deadline, false)) : undefined;
   for (;;) {
     const runId = resetter.latestRun(order.workflowId);
     const outcome = await waitForRun(giftflow, order.workflowId, runId, submittedAt, deadline);
@@ -190,7 +207,12 @@ async function drive(giftflow: GiftflowClient, order: PlannedOrder, deadline: nu
       pending = undefined;
     }
     if (resetter.latestRun(order.workflowId) !== runId) continue;
-    if (plan?.mode === 'completed' && outcome.status === 'completed' && !resetter.done.has(order.workflowId) && Date.now() < deadline) {
+    if (
+      plan?.mode === 'completed' &&
+      outcome.status === 'completed' &&
+      !resetter.done.has(order.workflowId) &&
+      Date.now() < deadline
+    ) {
       await sleep(plan.delayMs);
       await resetter.reset(order, deadline, true);
       if (resetter.latestRun(order.workflowId) !== runId) continue;
@@ -200,21 +222,45 @@ async function drive(giftflow: GiftflowClient, order: PlannedOrder, deadline: nu
 }
 
 /** The outcome of one run of the order (`runId`), or of its current run when undefined. */
-async function waitForRun(giftflow: GiftflowClient, workflowId: string, runId: string | undefined, submittedAt: number, deadline: number): Promise<Outcome> {
-  const result = retryOnConnection(() => giftflow.temporal.workflow.getHandle(workflowId, runId).result(), deadline).then(
+async function waitForRun(
+  giftflow: GiftflowClient,
+  workflowId: string,
+  runId: string | undefined,
+  submittedAt: number,
+  deadline: number,
+): Promise<Outcome> {
+  const result = retryOnConnection(
+    () => giftflow.temporal.workflow.getHandle(workflowId, runId).result(),
+    deadline,
+  ).then(
     (value): Outcome => ({ status: 'completed', result: value, submittedAt, finishedAt: Date.now() }),
     (error: unknown): Outcome => {
-      if (!(error instanceof WorkflowFailedError)) return { status: 'open', error: (error as Error).message, submittedAt };
+      if (!(error instanceof WorkflowFailedError))
+        return { status: 'open', error: (error as Error).message, submittedAt };
       const cause = error.cause as (Error & { type?: string }) | undefined;
-      return { status: cause?.type === FAILURE_TYPES.rejected ? 'refused' : 'failed', error: cause?.message ?? error.message, submittedAt, finishedAt: Date.now() };
+      return {
+        status: cause?.type === FAILURE_TYPES.rejected ? 'refused' : 'failed',
+        error: cause?.message ?? error.message,
+        submittedAt,
+        finishedAt: Date.now(),
+      };
     },
   );
-  const timedOut = sleep(deadline - Date.now()).then((): Outcome => ({ status: 'open', error: 'no outcome before --timeout', submittedAt }));
+  const timedOut = sleep(deadline - Date.now()).then((): Outcome => ({
+    status: 'open',
+    error: 'no outcome before --timeout',
+    submittedAt,
+  }));
   return Promise.race([result, timedOut]);
 }
 
 /** A caller sending the same order again: it must attach to the running or finished order. */
-async function resubmit(giftflow: GiftflowClient, order: PlannedOrder, t0: number, deadline: number): Promise<string | undefined> {
+async function resubmit(
+  giftflow: GiftflowClient,
+  order: PlannedOrder,
+  t0: number,
+  deadline: number,
+): Promise<string | undefined> {
   await sleep(t0 + order.resubmitAt! - Date.now());
   return retryOnConnection(() => submit(giftflow, order), deadline).then(
     () => undefined,
@@ -222,7 +268,13 @@ async function resubmit(giftflow: GiftflowClient, order: PlannedOrder, t0: numbe
   );
 }
 
-async function killWorkers(stack: ChaosStack, random: () => number, everyMs: number, done: () => boolean, kills: number[]): Promise<void> {
+async function killWorkers(
+  stack: ChaosStack,
+  random: () => number,
+  everyMs: number,
+  done: () => boolean,
+  kills: number[],
+): Promise<void> {
   while (!done()) {
     await sleep(everyMs * (0.5 + random()));
     if (done()) return;

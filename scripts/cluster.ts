@@ -14,7 +14,8 @@ const ROOT = path.resolve(__dirname, '..');
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name}=${raw} is not a port: set a whole number from 1 to 65535`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new Error(`${name}=${raw} is not a port: set a whole number from 1 to 65535`);
   return value;
 }
 
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const frontendPort = port('TEMPORAL_FRONTEND_PORT', 7233);
   // Temporal's SQL schema stores service ports as SMALLINT; the others sit up to 10 above the frontend's.
-  if (frontendPort < 1024 || frontendPort > 32_757) throw new Error(`TEMPORAL_FRONTEND_PORT=${frontendPort}: choose a port from 1024 to 32757 (Temporal keeps service ports in a SMALLINT column)`);
+  if (frontendPort < 1024 || frontendPort > 32_757)
+    throw new Error(
+      `TEMPORAL_FRONTEND_PORT=${frontendPort}: choose a port from 1024 to 32757 (Temporal keeps service ports in a SMALLINT column)`,
+    );
   const cluster = await startCluster({
     dataDir: path.join(ROOT, '.data'),
     frontendPort,
@@ -51,7 +55,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   const how = await cluster.exited;
   if (!stopping) {
-    process.stderr.write(`[cluster] temporal-server ${how}; see ${path.relative(ROOT, cluster.logDir)}/temporal-server.log\n`);
+    process.stderr.write(
+      `[cluster] temporal-server ${how}; see ${path.relative(ROOT, cluster.logDir)}/temporal-server.log\n`,
+    );
     await cluster.stop();
     process.exit(1);
   }

@@ -71,14 +71,26 @@ const START_TIMEOUT_MS = 60_000;
 const WATCHDOG = `exec 3<&0; "$@" & pid=$!; trap '' TERM; (cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null) & wait $pid`;
 
 /** Spawns `command` as the head of a new process group that dies with this process; stop it with stopGroup. */
-export function spawnGroup(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; output: 'pipe' | 'ignore' | number }): ChildProcess {
+export function spawnGroup(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; output: 'pipe' | 'ignore' | number },
+): ChildProcess {
   const { cwd, env, output } = options;
-  return spawn('/bin/sh', ['-c', WATCHDOG, command, command, ...args], { cwd, env, detached: true, stdio: ['pipe', output, output] });
+  return spawn('/bin/sh', ['-c', WATCHDOG, command, command, ...args], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['pipe', output, output],
+  });
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port === 0 ? await freePort() : (opts.port ?? 7233);
-  const uiPort = opts.uiPort === 0 || (opts.uiPort === undefined && opts.port === 0) ? await freePort() : (opts.uiPort ?? port + 1000);
+  const uiPort =
+    opts.uiPort === 0 || (opts.uiPort === undefined && opts.port === 0)
+      ? await freePort()
+      : (opts.uiPort ?? port + 1000);
   const namespace = opts.namespace ?? 'default';
   const address = `${HOST}:${port}`;
 
@@ -86,7 +98,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile);
     // WAL with normal sync: SQLite's defaults fsync every commit, which dominates a busy dev server (see docs/benchmark.md).
-    if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    if (opts.sqliteWal !== false)
+      args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   for (const setting of QUEUE_POLL_RATES) args.push('--dynamic-config-value', setting);
@@ -149,7 +162,13 @@ async function tryConnect(address: string, connectTimeout = 2000): Promise<Conne
  * `--search-attribute` covers a fresh server; this catches a reused DB file created without
  * them, and the namespace not being ready the moment the frontend first answers.
  */
-async function ensureSearchAttributes(connection: Connection, cli: string, address: string, namespace: string, deadline: number) {
+async function ensureSearchAttributes(
+  connection: Connection,
+  cli: string,
+  address: string,
+  namespace: string,
+  deadline: number,
+) {
   let created = false;
   for (;;) {
     let missing: string[];
@@ -164,7 +183,19 @@ async function ensureSearchAttributes(connection: Connection, cli: string, addre
     if (missing.length === 0) return;
     if (created) throw new Error(`still missing after creating them: ${missing.join(', ')}`);
     for (const name of missing) {
-      await promisify(execFile)(cli, ['operator', 'search-attribute', 'create', '--name', name, '--type', 'Keyword', '--address', address, '--namespace', namespace]);
+      await promisify(execFile)(cli, [
+        'operator',
+        'search-attribute',
+        'create',
+        '--name',
+        name,
+        '--type',
+        'Keyword',
+        '--address',
+        address,
+        '--namespace',
+        namespace,
+      ]);
     }
     created = true;
   }

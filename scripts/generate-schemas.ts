@@ -52,7 +52,9 @@ export function jsonSchemaOf(input: WorkflowInput): Record<string, unknown> {
 
 /** File name → file text of every schema, as committed. */
 export function generateSchemaFiles(): Map<string, string> {
-  return new Map(WORKFLOW_INPUTS.map((input) => [`${input.name}.schema.json`, `${JSON.stringify(jsonSchemaOf(input), null, 2)}\n`]));
+  return new Map(
+    WORKFLOW_INPUTS.map((input) => [`${input.name}.schema.json`, `${JSON.stringify(jsonSchemaOf(input), null, 2)}\n`]),
+  );
 }
 
 if (require.main === module) {
@@ -61,5 +63,7 @@ if (require.main === module) {
   const stale = fs.readdirSync(SCHEMAS_DIR).filter((file) => file.endsWith('.schema.json') && !files.has(file));
   for (const file of stale) fs.rmSync(path.join(SCHEMAS_DIR, file));
   for (const [file, text] of files) fs.writeFileSync(path.join(SCHEMAS_DIR, file), text);
-  console.log(`wrote ${files.size} schemas to ${path.relative(process.cwd(), SCHEMAS_DIR) || '.'}${stale.length ? `; removed ${stale.join(', ')}` : ''}`);
+  console.log(
+    `wrote ${files.size} schemas to ${path.relative(process.cwd(), SCHEMAS_DIR) || '.'}${stale.length ? `; removed ${stale.join(', ')}` : ''}`,
+  );
 }

@@ -58,7 +58,12 @@ function relay(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStr
 }
 
 /** Runs `script args...` (TypeScript, see tsProcess); resolves once it prints a line containing `readyWhen` (or at once). */
-function startChild(name: string, [script, ...args]: string[], env: NodeJS.ProcessEnv, readyWhen?: string): Promise<void> {
+function startChild(
+  name: string,
+  [script, ...args]: string[],
+  env: NodeJS.ProcessEnv,
+  readyWhen?: string,
+): Promise<void> {
   const child = spawnGroup(...tsProcess(script, ...args), { cwd: ROOT, env, output: 'pipe' });
   return new Promise((resolve) => {
     const onLine = (line: string) => {
@@ -99,22 +104,34 @@ async function startCodecServer(): Promise<string | undefined> {
   if (process.env.GIFTFLOW_CODEC === 'off') return undefined;
   if (!process.env.GIFTFLOW_CODEC_KEYS && !process.env.GIFTFLOW_CODEC_KEYS_FILE) {
     const { created } = ensureDevKeyFile();
-    log(`${created ? 'generated a local' : 'using the local'} payload-encryption key in .data/codec-keys (set GIFTFLOW_CODEC_KEYS to use your own)`);
+    log(
+      `${created ? 'generated a local' : 'using the local'} payload-encryption key in .data/codec-keys (set GIFTFLOW_CODEC_KEYS to use your own)`,
+    );
   }
   const port = process.env.GIFTFLOW_CODEC_SERVER_PORT ?? '4020';
-  await startChild('codec', ['client/cli.ts', 'codec-server'], { ...process.env, GIFTFLOW_CODEC_SERVER_PORT: port }, 'codec server listening');
+  await startChild(
+    'codec',
+    ['client/cli.ts', 'codec-server'],
+    { ...process.env, GIFTFLOW_CODEC_SERVER_PORT: port },
+    'codec server listening',
+  );
   return `http://127.0.0.1:${port}`;
 }
 
 async function startTemporal(codecEndpoint: string | undefined): Promise<{ address: string; uiUrl?: string }> {
   const external = process.env.TEMPORAL_ADDRESS;
   if (external) {
-    if (!(await temporalAnswers(external, 5000))) throw new Error(`cannot reach Temporal at ${external} (TEMPORAL_ADDRESS): no answer within 5 s; start that server, or unset TEMPORAL_ADDRESS to run a local one`);
+    if (!(await temporalAnswers(external, 5000)))
+      throw new Error(
+        `cannot reach Temporal at ${external} (TEMPORAL_ADDRESS): no answer within 5 s; start that server, or unset TEMPORAL_ADDRESS to run a local one`,
+      );
     log(`using the Temporal server at ${external}`);
     return { address: external };
   }
   if (await temporalAnswers(LOCAL_TEMPORAL, 1000)) {
-    throw new Error(`a Temporal server already answers on ${LOCAL_TEMPORAL} (another npm start?); stop it, or set TEMPORAL_ADDRESS=${LOCAL_TEMPORAL} to use it`);
+    throw new Error(
+      `a Temporal server already answers on ${LOCAL_TEMPORAL} (another npm start?); stop it, or set TEMPORAL_ADDRESS=${LOCAL_TEMPORAL} to use it`,
+    );
   }
   const dataDir = path.join(ROOT, '.data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -124,7 +141,14 @@ async function startTemporal(codecEndpoint: string | undefined): Promise<{ addre
   const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools', 'bin', 'temporal');
   log(`starting the Temporal dev server (state in .data/temporal.db, log in .data/temporal.log)`);
   // shutdown() awaits this, so a Ctrl-C while the server is still coming up stops it too.
-  const pending = startDevServer({ cli, dbFile: path.join(dataDir, 'temporal.db'), port: 7233, uiPort: 8233, logFile, uiCodecEndpoint: codecEndpoint }).then((server) => {
+  const pending = startDevServer({
+    cli,
+    dbFile: path.join(dataDir, 'temporal.db'),
+    port: 7233,
+    uiPort: 8233,
+    logFile,
+    uiCodecEndpoint: codecEndpoint,
+  }).then((server) => {
     watch({ name: 'temporal (log: .data/temporal.log)', stop: server.stop, exited: server.exited });
     return server;
   });
@@ -166,7 +190,12 @@ async function main() {
   }
 
   log('starting the worker');
-  await startChild('worker', ['workers/main.ts'], { ...process.env, TEMPORAL_ADDRESS: temporal.address }, 'worker ready');
+  await startChild(
+    'worker',
+    ['workers/main.ts'],
+    { ...process.env, TEMPORAL_ADDRESS: temporal.address },
+    'worker ready',
+  );
   if (stopping) return;
 
   console.log(

@@ -5,4 +5,7 @@ source scripts/ensure-deps.sh
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-promtool.sh
 npx tsc --noEmit
+# The rules that used to live in comments: no floating promises, no Node/zod/undici/fastify in
+# workflow code (eslint.config.js), and one layout for code (Prettier, printWidth 120).
+npm run -s lint
 npx jest "$@"

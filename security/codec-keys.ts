@@ -16,7 +16,8 @@ import { AesGcmPayloadCodec, type CodecKey } from './payload-codec';
 /** The local development key written by `npm start` (git-ignored). */
 export const DEV_KEY_FILE = path.resolve(__dirname, '..', '.data', 'codec-keys');
 
-const PRODUCTION_KEY_HINT = 'generate a key (echo "k2026:$(openssl rand -base64 32)") and set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE';
+const PRODUCTION_KEY_HINT =
+  'generate a key (echo "k2026:$(openssl rand -base64 32)") and set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE';
 
 export interface CodecSettings {
   keys: CodecKey[];
@@ -30,10 +31,13 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
   // Outside production, the key `npm start` generated lets every local tool (CLI, tests run
   // by hand) read the local stack's orders without extra configuration.
   const production = isProduction(env);
-  const keyFile = env.GIFTFLOW_CODEC_KEYS_FILE || (!listed && !production && existsSync(DEV_KEY_FILE) ? DEV_KEY_FILE : '');
+  const keyFile =
+    env.GIFTFLOW_CODEC_KEYS_FILE || (!listed && !production && existsSync(DEV_KEY_FILE) ? DEV_KEY_FILE : '');
   // That key sits unprotected in a working copy: production must not encrypt with it or trust it.
   if (production && keyFile && path.resolve(keyFile) === DEV_KEY_FILE) {
-    problems.push(`GIFTFLOW_CODEC_KEYS_FILE: ${keyFile} is the development key file written by npm start, refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`);
+    problems.push(
+      `GIFTFLOW_CODEC_KEYS_FILE: ${keyFile} is the development key file written by npm start, refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`,
+    );
   } else if (keyFile) {
     try {
       listed += `\n${readFileSync(keyFile, 'utf8')}`;
@@ -42,12 +46,20 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
     }
   }
   const keys: CodecKey[] = [];
-  for (const entry of listed.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of listed
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [id, material] = entry.split(':', 2);
     const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
-    if (!id || !/^[\w.-]+$/.test(id)) problems.push(`GIFTFLOW_CODEC_KEYS: an entry has no key ID before ':' (expected id:base64key)`);
-    else if (key.length !== 32) problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' must be 32 bytes of base64 (got ${key.length})`);
-    else if (production && id.startsWith('dev-')) problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' is a development key (npm start names its keys dev-<date>), refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`);
+    if (!id || !/^[\w.-]+$/.test(id))
+      problems.push(`GIFTFLOW_CODEC_KEYS: an entry has no key ID before ':' (expected id:base64key)`);
+    else if (key.length !== 32)
+      problems.push(`GIFTFLOW_CODEC_KEYS: key '${id}' must be 32 bytes of base64 (got ${key.length})`);
+    else if (production && id.startsWith('dev-'))
+      problems.push(
+        `GIFTFLOW_CODEC_KEYS: key '${id}' is a development key (npm start names its keys dev-<date>), refused with GIFTFLOW_ENV=production; ${PRODUCTION_KEY_HINT}`,
+      );
     else keys.push({ id, key });
   }
 
@@ -55,14 +67,18 @@ export function loadCodecSettings(env: NodeJS.ProcessEnv = process.env): CodecSe
   if (off && keys.length === 0) return null;
   if (!off && keys.length === 0 && problems.length === 0) {
     if (env.GIFTFLOW_ENV === 'production') {
-      problems.push('GIFTFLOW_CODEC_KEYS: required in production (customer data would be stored unencrypted); set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE, or GIFTFLOW_CODEC=off to run without encryption deliberately');
+      problems.push(
+        'GIFTFLOW_CODEC_KEYS: required in production (customer data would be stored unencrypted); set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE, or GIFTFLOW_CODEC=off to run without encryption deliberately',
+      );
     } else {
       return null;
     }
   }
   const activeKeyId = env.GIFTFLOW_CODEC_ACTIVE_KEY || keys[0]?.id;
   if (keys.length && !keys.some((k) => k.id === activeKeyId)) {
-    problems.push(`GIFTFLOW_CODEC_ACTIVE_KEY: '${activeKeyId}' is not among the keys (${keys.map((k) => k.id).join(', ')})`);
+    problems.push(
+      `GIFTFLOW_CODEC_ACTIVE_KEY: '${activeKeyId}' is not among the keys (${keys.map((k) => k.id).join(', ')})`,
+    );
   }
   if (problems.length) throw ConfigError.of(problems, 'invalid codec configuration');
   return off ? null : { keys, activeKeyId: activeKeyId! };
@@ -78,7 +94,10 @@ export async function createDataConverter(env: NodeJS.ProcessEnv = process.env):
   const failureConverterPath = require.resolve('./failure-converter');
   const settings = loadCodecSettings(env);
   if (!settings) return { failureConverterPath };
-  return { failureConverterPath, payloadCodecs: [await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId)] };
+  return {
+    failureConverterPath,
+    payloadCodecs: [await AesGcmPayloadCodec.create(settings.keys, settings.activeKeyId)],
+  };
 }
 
 /**
@@ -89,6 +108,8 @@ export function ensureDevKeyFile(): { file: string; created: boolean } {
   const file = DEV_KEY_FILE;
   if (existsSync(file)) return { file, created: false };
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `dev-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  writeFileSync(file, `dev-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}\n`, {
+    mode: 0o600,
+  });
   return { file, created: true };
 }

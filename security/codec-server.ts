@@ -47,7 +47,8 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (origin !== undefined) {
-      if (!options.allowedOrigins.includes(origin)) return reply.code(403).send({ message: `origin ${origin} is not allowed` });
+      if (!options.allowedOrigins.includes(origin))
+        return reply.code(403).send({ message: `origin ${origin} is not allowed` });
       reply.header('access-control-allow-origin', origin);
       reply.header('vary', 'Origin');
       reply.header('access-control-allow-credentials', 'true');
@@ -58,7 +59,9 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     if (request.method === 'OPTIONS') return reply.code(204).send();
     // Checked before the body is read, so a caller without the token cannot make us buffer one.
     if (expectedAuthorization && !timingSafeEqual(sha256(request.headers.authorization ?? ''), expectedAuthorization)) {
-      return reply.code(401).send({ message: 'missing or wrong bearer token: send Authorization: Bearer <GIFTFLOW_CODEC_AUTH_TOKEN>' });
+      return reply
+        .code(401)
+        .send({ message: 'missing or wrong bearer token: send Authorization: Bearer <GIFTFLOW_CODEC_AUTH_TOKEN>' });
     }
   });
 
@@ -67,7 +70,9 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     app.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode < 400) return;
       const note = notes.get(request);
-      log(`codec ${request.method} ${request.url.split('?')[0]} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms${note ? ` ${note}` : ''}`);
+      log(
+        `codec ${request.method} ${request.url.split('?')[0]} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms${note ? ` ${note}` : ''}`,
+      );
     });
   }
 
@@ -81,7 +86,10 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     notes.set(request, error.code ?? error.name);
     // Fastify's own client errors are fixed texts; anything else might quote the body.
-    if (status < 500) return reply.code(status).send({ message: error.code?.startsWith('FST_') ? error.message : 'body must be JSON: { "payloads": [...] }' });
+    if (status < 500)
+      return reply
+        .code(status)
+        .send({ message: error.code?.startsWith('FST_') ? error.message : 'body must be JSON: { "payloads": [...] }' });
     return reply.code(500).send({ message: 'codec server error; see its log' });
   });
 
@@ -97,10 +105,13 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
         return { payloads: (await transform(payloads.map(fromJson))).map(toJson) };
       } catch (error) {
         // Key IDs name the deployment's key inventory: the operator's log gets them, callers do not.
-        notes.set(request, `${payloads.length} payloads, failed: ${error instanceof UnknownCodecKeyError ? error.message : (error as Error).name}`);
+        notes.set(
+          request,
+          `${payloads.length} payloads, failed: ${error instanceof UnknownCodecKeyError ? error.message : (error as Error).name}`,
+        );
         const message =
           error instanceof UnknownCodecKeyError
-            ? 'a payload is encrypted with a codec key this server does not have; add that key to the codec server\'s GIFTFLOW_CODEC_KEYS (its log names the key)'
+            ? "a payload is encrypted with a codec key this server does not have; add that key to the codec server's GIFTFLOW_CODEC_KEYS (its log names the key)"
             : `a payload could not be ${path === '/encode' ? 'encoded' : 'decoded'} (corrupt, or encrypted with other key material under the same key ID)`;
         return reply.code(400).send({ message });
       }
@@ -114,14 +125,18 @@ const formatMib = (bytes: number) => `${Number((bytes / MIB).toFixed(2))} MiB ($
 
 function fromJson(payload: JsonPayload): Payload {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+    ),
     data: Buffer.from(payload.data ?? '', 'base64'),
   };
 }
 
 function toJson(payload: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    ),
     data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
   };
 }
@@ -153,5 +168,7 @@ export async function startCodecServerFromEnv(
 
 /** Without keys a codec server has nothing to decode: a configuration problem like the others. */
 function missingKeys(): never {
-  throw ConfigError.of(['GIFTFLOW_CODEC_KEYS: no codec keys configured, so there is nothing to decode; set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE']);
+  throw ConfigError.of([
+    'GIFTFLOW_CODEC_KEYS: no codec keys configured, so there is nothing to decode; set GIFTFLOW_CODEC_KEYS or GIFTFLOW_CODEC_KEYS_FILE',
+  ]);
 }

@@ -9,7 +9,12 @@
  * instances. So it must stay workflow-safe: no Node APIs, no imports beyond @temporalio/common.
  * Decoding does not depend on the option, so histories with plain failures still replay and read.
  */
-import { DefaultFailureConverter, type PayloadConverter, type ProtoFailure, type SerializationContext } from '@temporalio/common';
+import {
+  DefaultFailureConverter,
+  type PayloadConverter,
+  type ProtoFailure,
+  type SerializationContext,
+} from '@temporalio/common';
 
 /** Error names whose failures stay plain text (matched by name: payload-codec.ts is not workflow-safe). */
 const PLAIN_ERRORS = new Set([
@@ -25,8 +30,13 @@ class GiftflowFailureConverter extends DefaultFailureConverter {
   }
 
   // Causes come through this method too, so only the listed error itself stays plain, not what wraps it.
-  override errorToFailure(err: unknown, payloadConverter: PayloadConverter, context?: SerializationContext): ProtoFailure {
-    if (err instanceof Error && PLAIN_ERRORS.has(err.name)) return this.errorToFailureInner(err, payloadConverter, context);
+  override errorToFailure(
+    err: unknown,
+    payloadConverter: PayloadConverter,
+    context?: SerializationContext,
+  ): ProtoFailure {
+    if (err instanceof Error && PLAIN_ERRORS.has(err.name))
+      return this.errorToFailureInner(err, payloadConverter, context);
     return super.errorToFailure(err, payloadConverter, context);
   }
 }

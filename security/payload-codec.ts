@@ -22,7 +22,9 @@ export interface CodecKey {
 export class UnknownCodecKeyError extends Error {
   override name = 'UnknownCodecKeyError';
   constructor(keyId: string, known: string[]) {
-    super(`payload is encrypted with codec key '${keyId}', which is not configured here (known keys: ${known.join(', ') || 'none'}); add it to GIFTFLOW_CODEC_KEYS`);
+    super(
+      `payload is encrypted with codec key '${keyId}', which is not configured here (known keys: ${known.join(', ') || 'none'}); add it to GIFTFLOW_CODEC_KEYS`,
+    );
   }
 }
 
@@ -34,7 +36,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   /** `activeKeyId` encrypts; every key in `keys` decrypts. */
   static async create(keys: CodecKey[], activeKeyId: string): Promise<AesGcmPayloadCodec> {
-    if (!keys.some((k) => k.id === activeKeyId)) throw new Error(`active codec key '${activeKeyId}' is not among the configured keys`);
+    if (!keys.some((k) => k.id === activeKeyId))
+      throw new Error(`active codec key '${activeKeyId}' is not among the configured keys`);
     const imported = new Map<string, webcrypto.CryptoKey>();
     for (const { id, key } of keys) {
       imported.set(id, await webcrypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']));
@@ -72,7 +75,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         const key = this.keys.get(keyId);
         if (!key) throw new UnknownCodecKeyError(keyId, [...this.keys.keys()]);
         const data = payload.data ?? new Uint8Array();
-        const plaintext = await webcrypto.subtle.decrypt({ name: 'AES-GCM', iv: data.subarray(0, IV_BYTES) }, key, data.subarray(IV_BYTES));
+        const plaintext = await webcrypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: data.subarray(0, IV_BYTES) },
+          key,
+          data.subarray(IV_BYTES),
+        );
         return temporal.api.common.v1.Payload.decode(new Uint8Array(plaintext));
       }),
     );

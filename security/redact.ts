@@ -62,21 +62,67 @@ function maskValues(text: string, values: readonly string[], mask: string): stri
  */
 export const SENSITIVE_KEYS: readonly string[] = [
   // names (Smart Gift's `to` and `from` name the recipient and the giver)
-  'name', 'fullName', 'firstName', 'lastName', 'customerName', 'to', 'from',
+  'name',
+  'fullName',
+  'firstName',
+  'lastName',
+  'customerName',
+  'to',
+  'from',
   // addresses
-  'address', 'address1', 'address2', 'street', 'streetAddress', 'streetNumber', 'postcode', 'postalCode', 'zipCode',
-  'postalDistrict', 'town', 'city', 'county',
+  'address',
+  'address1',
+  'address2',
+  'street',
+  'streetAddress',
+  'streetNumber',
+  'postcode',
+  'postalCode',
+  'zipCode',
+  'postalDistrict',
+  'town',
+  'city',
+  'county',
   // phone numbers and e-mail
-  'phone', 'phoneNumber', 'mobile', 'mobileNumber', 'email', 'giverEmail',
+  'phone',
+  'phoneNumber',
+  'mobile',
+  'mobileNumber',
+  'email',
+  'giverEmail',
   // other personal data (CP Extender's customerNumber is the customer's loyalty number)
-  'birthDate', 'ipAddress', 'userAgent', 'customerNumber', 'message',
+  'birthDate',
+  'ipAddress',
+  'userAgent',
+  'customerNumber',
+  'message',
   // what redeems money: card numbers, auth codes, voucher codes
-  'giftCardId', 'giftCardIds', 'giftCardNumber', 'cardNumber', 'number', 'authCode', 'code', 'codes', 'voucherCode',
-  'voucherCodes', 'derivedCodes',
+  'giftCardId',
+  'giftCardIds',
+  'giftCardNumber',
+  'cardNumber',
+  'number',
+  'authCode',
+  'code',
+  'codes',
+  'voucherCode',
+  'voucherCodes',
+  'derivedCodes',
   // whole objects that hold only personal data
-  'customer', 'delivery', 'giftDeliveryAddress', 'clientInfo', 'secureIdentification',
+  'customer',
+  'delivery',
+  'giftDeliveryAddress',
+  'clientInfo',
+  'secureIdentification',
   // credentials
-  'authorization', 'token', 'accessToken', 'password', 'secret', 'secretKey', 'clientSecret', 'codeSecret',
+  'authorization',
+  'token',
+  'accessToken',
+  'password',
+  'secret',
+  'secretKey',
+  'clientSecret',
+  'codeSecret',
 ];
 
 const normalise = (key: string) => key.replace(/[_-]/g, '').toLowerCase();
@@ -87,9 +133,23 @@ const SENSITIVE = new Set(SENSITIVE_KEYS.map(normalise));
  * so an upper-case order reference inside a workflow ID never turns into `<code>`.
  */
 const OPERATIONAL_KEYS = new Set(
-  ['workflowId', 'runId', 'workflowRunId', 'workflowType', 'activityId', 'activityType', 'taskQueue', 'namespace', 'sdkComponent', 'step', 'provider', 'method', 'host', 'path', 'state'].map(
-    normalise,
-  ),
+  [
+    'workflowId',
+    'runId',
+    'workflowRunId',
+    'workflowType',
+    'activityId',
+    'activityType',
+    'taskQueue',
+    'namespace',
+    'sdkComponent',
+    'step',
+    'provider',
+    'method',
+    'host',
+    'path',
+    'state',
+  ].map(normalise),
 );
 
 export function isSensitiveKey(key: string): boolean {
@@ -107,7 +167,11 @@ const MAX_DEPTH = 8;
  * occur), errors reduced to their name, type, message, details and cause, and anything
  * JSON.stringify chokes on (bigint, cycles) made printable.
  */
-export function redactFields(value: unknown, secrets: readonly string[] = [], alsoMask: readonly string[] = []): unknown {
+export function redactFields(
+  value: unknown,
+  secrets: readonly string[] = [],
+  alsoMask: readonly string[] = [],
+): unknown {
   return walk(value, { secrets, alsoMask, seen: new WeakSet() }, 0, undefined);
 }
 
@@ -146,18 +210,29 @@ function walk(value: unknown, state: WalkState, depth: number, key: string | und
  * fields (for an ApplicationFailure: `details`, which may carry provider IDs) and drop the
  * message; here the message is kept, through the pattern pass.
  */
-function walkError(error: Error & { type?: unknown; details?: unknown; nonRetryable?: unknown }, state: WalkState, depth: number): Record<string, unknown> {
+function walkError(
+  error: Error & { type?: unknown; details?: unknown; nonRetryable?: unknown },
+  state: WalkState,
+  depth: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { name: error.name };
   if (typeof error.type === 'string') out.type = error.type;
   out.message = walk(error.message, state, depth + 1, undefined);
   if (typeof error.nonRetryable === 'boolean') out.nonRetryable = error.nonRetryable;
-  if (error.details !== undefined && error.details !== null) out.details = walk(error.details, state, depth + 1, 'details');
+  if (error.details !== undefined && error.details !== null)
+    out.details = walk(error.details, state, depth + 1, 'details');
   if (error.cause !== undefined) out.cause = walk(error.cause, state, depth + 1, 'cause');
   return out;
 }
 
 /** Every string (of 4+ characters) held under a sensitive key anywhere in `value`. */
-function sensitiveValues(value: unknown, depth = 0, inSensitive = false, out: string[] = [], seen = new WeakSet<object>()): string[] {
+function sensitiveValues(
+  value: unknown,
+  depth = 0,
+  inSensitive = false,
+  out: string[] = [],
+  seen = new WeakSet<object>(),
+): string[] {
   if (typeof value === 'string') {
     if (inSensitive && value.length >= 4) out.push(value);
     return out;
@@ -165,8 +240,10 @@ function sensitiveValues(value: unknown, depth = 0, inSensitive = false, out: st
   if (typeof value === 'number' && inSensitive && String(value).length >= 4) out.push(String(value));
   if (typeof value !== 'object' || value === null || depth >= MAX_DEPTH || seen.has(value)) return out;
   seen.add(value);
-  for (const [field, item] of Object.entries(value)) sensitiveValues(item, depth + 1, inSensitive || isSensitiveKey(field), out, seen);
-  if (value instanceof Error && value.cause !== undefined) sensitiveValues(value.cause, depth + 1, inSensitive, out, seen);
+  for (const [field, item] of Object.entries(value))
+    sensitiveValues(item, depth + 1, inSensitive || isSensitiveKey(field), out, seen);
+  if (value instanceof Error && value.cause !== undefined)
+    sensitiveValues(value.cause, depth + 1, inSensitive, out, seen);
   return out;
 }
 
@@ -175,7 +252,10 @@ function sensitiveValues(value: unknown, depth = 0, inSensitive = false, out: st
  * through {@link redact}, and any value found under a sensitive key of the metadata masked in
  * the message and the other fields too (a provider echoing a voucher code in its reason).
  */
-export function redactLogEntry<E extends { message: string; meta?: LogMetadata }>(entry: E, secrets: readonly string[] = []): E {
+export function redactLogEntry<E extends { message: string; meta?: LogMetadata }>(
+  entry: E,
+  secrets: readonly string[] = [],
+): E {
   // Longest first, so a value that contains another is masked whole.
   const alsoMask = [...new Set(sensitiveValues(entry.meta))].sort((a, b) => b.length - a.length);
   const message = redact(maskValues(entry.message, alsoMask, MASK), secrets);

@@ -10,7 +10,13 @@ import { createDataConverter } from '../security/codec-keys';
 import { ENCRYPTED_ENCODING } from '../security/payload-codec';
 import { flexyboxOrder } from './support/flexybox';
 import { paywayOrder } from './support/payway';
-import { activitySummaries, currentDetails, patchesIn, startTestCodecServer, staticSummary } from './support/order-metadata';
+import {
+  activitySummaries,
+  currentDetails,
+  patchesIn,
+  startTestCodecServer,
+  staticSummary,
+} from './support/order-metadata';
 import { temporalAddress, uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
 const TEMPORAL = process.env.TEMPORAL_CLI ?? path.resolve(__dirname, '..', '.tools', 'bin', 'temporal');
@@ -49,9 +55,20 @@ describe('orders started by any Temporal client', () => {
     const orderRef = uniqueRef('cli-start');
     const workflowId = orderWorkflowId('flexybox', orderRef);
     await run(TEMPORAL, [
-      'workflow', 'start', '--address', temporalAddress(), '--codec-endpoint', codecServer.url,
-      '--type', FLEXYBOX_WORKFLOW_TYPE, '--task-queue', FLEXYBOX_TASK_QUEUE, '--workflow-id', workflowId,
-      '--input', JSON.stringify(flexyboxOrder()),
+      'workflow',
+      'start',
+      '--address',
+      temporalAddress(),
+      '--codec-endpoint',
+      codecServer.url,
+      '--type',
+      FLEXYBOX_WORKFLOW_TYPE,
+      '--task-queue',
+      FLEXYBOX_TASK_QUEUE,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify(flexyboxOrder()),
     ]);
     const handle = env.stack.temporal.workflow.getHandle<(input: unknown) => Promise<FlexyboxOrderResult>>(workflowId);
     expect((await handle.result()).issuedCertificates).toHaveLength(2);
@@ -62,10 +79,14 @@ describe('orders started by any Temporal client', () => {
 
     expect(await found(`GiftProvider='flexybox' AND GiftOrderRef='${orderRef}'`, workflowId)).toEqual([workflowId]);
     const listed = await waitFor('the order in listOrders as completed', async () =>
-      (await env.stack.giftflow.listOrders({ provider: 'flexybox' })).find((order) => order.workflowId === workflowId && order.state === 'completed'),
+      (await env.stack.giftflow.listOrders({ provider: 'flexybox' })).find(
+        (order) => order.workflowId === workflowId && order.state === 'completed',
+      ),
     );
     expect(listed).toMatchObject({ provider: 'flexybox', orderRef, state: 'completed', workflowStatus: 'COMPLETED' });
-    const { stdout } = await run(process.execPath, [GIFTFLOW, 'list', '--provider', 'flexybox', '--json'], { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } });
+    const { stdout } = await run(process.execPath, [GIFTFLOW, 'list', '--provider', 'flexybox', '--json'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
+    });
     expect(JSON.parse(stdout)).toContainEqual(expect.objectContaining({ workflowId, orderRef, state: 'completed' }));
   });
 
@@ -73,21 +94,45 @@ describe('orders started by any Temporal client', () => {
     const orderRef = uniqueRef('plain-start');
     const workflowId = orderWorkflowId('payway', orderRef);
     await run(TEMPORAL, [
-      'workflow', 'start', '--address', temporalAddress(), '--type', PAYWAY_WORKFLOW_TYPE, '--task-queue', PAYWAY_TASK_QUEUE,
-      '--workflow-id', workflowId, '--input', JSON.stringify(paywayOrder()),
+      'workflow',
+      'start',
+      '--address',
+      temporalAddress(),
+      '--type',
+      PAYWAY_WORKFLOW_TYPE,
+      '--task-queue',
+      PAYWAY_TASK_QUEUE,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify(paywayOrder()),
     ]);
     const handle = env.stack.temporal.workflow.getHandle(workflowId);
     expect(await handle.result()).toMatchObject({ orderId: expect.any(String), reconciled: false });
-    expect(await found(`GiftProvider='payway' AND GiftOrderRef='${orderRef}' AND GiftOrderState='completed'`, workflowId)).toEqual([workflowId]);
+    expect(
+      await found(`GiftProvider='payway' AND GiftOrderRef='${orderRef}' AND GiftOrderState='completed'`, workflowId),
+    ).toEqual([workflowId]);
   });
 
-  it("finds an order started by a bare @temporalio/client under a free-form workflow ID by that whole ID as its reference", async () => {
-    const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }), dataConverter: await createDataConverter() });
+  it('finds an order started by a bare @temporalio/client under a free-form workflow ID by that whole ID as its reference', async () => {
+    const client = new Client({
+      connection: await Connection.connect({ address: temporalAddress() }),
+      dataConverter: await createDataConverter(),
+    });
     try {
       const workflowId = uniqueRef('backend-order');
-      const handle = await client.workflow.start(FLEXYBOX_WORKFLOW_TYPE, { taskQueue: FLEXYBOX_TASK_QUEUE, workflowId, args: [flexyboxOrder()] });
+      const handle = await client.workflow.start(FLEXYBOX_WORKFLOW_TYPE, {
+        taskQueue: FLEXYBOX_TASK_QUEUE,
+        workflowId,
+        args: [flexyboxOrder()],
+      });
       await handle.result();
-      expect(await found(`GiftProvider='flexybox' AND GiftOrderRef='${workflowId}' AND GiftOrderState='completed'`, workflowId)).toEqual([workflowId]);
+      expect(
+        await found(
+          `GiftProvider='flexybox' AND GiftOrderRef='${workflowId}' AND GiftOrderState='completed'`,
+          workflowId,
+        ),
+      ).toEqual([workflowId]);
       expect(await patchesIn(handle)).toContain('sets-own-search-attributes');
     } finally {
       await client.connection.close();
@@ -97,7 +142,11 @@ describe('orders started by any Temporal client', () => {
   it('takes the reference of a CP Extender pool started by a bare client from its giftpool-cpextender-<ref> ID', async () => {
     const poolRef = uniqueRef('pool');
     const workflowId = poolWorkflowId(poolRef);
-    const handle = await env.stack.temporal.workflow.start(CPEXTENDER_POOL_WORKFLOW_TYPE, { taskQueue: CPEXTENDER_TASK_QUEUE, workflowId, args: [{ count: 2, agency: 'Website' }] });
+    const handle = await env.stack.temporal.workflow.start(CPEXTENDER_POOL_WORKFLOW_TYPE, {
+      taskQueue: CPEXTENDER_TASK_QUEUE,
+      workflowId,
+      args: [{ count: 2, agency: 'Website' }],
+    });
     await handle.result();
     const info = await waitFor('the pool with its own search attributes', async () => {
       const described = await handle.describe();
@@ -110,7 +159,11 @@ describe('orders started by any Temporal client', () => {
 
   it("shows giftflow's orders with a summary, activity summaries naming the provider step and the state as current details", async () => {
     const orderRef = uniqueRef('summary');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder({ certificates: [{ type: 'Gavekort', quantity: 3, price: 0.1 }] }) });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'flexybox',
+      orderRef,
+      input: flexyboxOrder({ certificates: [{ type: 'Gavekort', quantity: 3, price: 0.1 }] }),
+    });
     await handle.result();
     expect(await staticSummary(handle)).toBe(`Flexybox order ${orderRef}: 0.30 DKK, 3 certificates`);
     expect(await activitySummaries(env.stack.temporal, handle)).toEqual([
@@ -128,7 +181,10 @@ describe('orders started by any Temporal client', () => {
 
   it('gives a CP Extender ID pool started by giftflow its own summary line', async () => {
     const poolRef = uniqueRef('pool-summary');
-    const handle = await env.stack.giftflow.cpextender.reservePool({ poolRef, input: { count: 3, agency: 'Summary Agency' } });
+    const handle = await env.stack.giftflow.cpextender.reservePool({
+      poolRef,
+      input: { count: 3, agency: 'Summary Agency' },
+    });
     await handle.result();
     expect(await staticSummary(handle)).toBe(`CP Extender ID pool ${poolRef}: 3 GiftCardIds`);
   });

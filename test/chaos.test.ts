@@ -14,7 +14,10 @@ const ROOT = path.resolve(__dirname, '..');
 
 function runChaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(...tsProcess(path.join(ROOT, 'scripts', 'chaos.ts'), ...args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...tsProcess(path.join(ROOT, 'scripts', 'chaos.ts'), ...args), {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -41,7 +44,16 @@ function parseTable(stdout: string): Map<string, Record<string, string>> {
 describe('chaos run', () => {
   it('loses and duplicates no order through worker kills, a server restart, provider faults and operator resets', async () => {
     // 15 % of the ~30 resettable orders: 4 or 5 resets, half while running, half after completion.
-    const { code, stdout, stderr } = await runChaos(['--orders', '40', '--kill-every', '6', '--timeout', '240', '--reset-rate', '0.15']);
+    const { code, stdout, stderr } = await runChaos([
+      '--orders',
+      '40',
+      '--kill-every',
+      '6',
+      '--timeout',
+      '240',
+      '--reset-rate',
+      '0.15',
+    ]);
     const context = `stdout:\n${stdout}\nstderr (tail):\n${stderr.slice(-3000)}`;
     expect({ code, context }).toEqual({ code: 0, context });
 
@@ -52,16 +64,27 @@ describe('chaos run', () => {
     // Pools are never reset (a reset run reserves a second batch).
     expect(rows.get('cpextender-pool')?.resets).toBe('0');
     // Every run beyond one per order was made by a reset: none was started on its own.
-    const [, runs, derived] = /(\d+) workflow runs, (\d+) of them made by a reset or a retry of another run/.exec(stdout) ?? [];
+    const [, runs, derived] =
+      /(\d+) workflow runs, (\d+) of them made by a reset or a retry of another run/.exec(stdout) ?? [];
     expect(Number(runs) - Number(derived)).toBe(40);
     expect(Number(derived)).toBe(Number(rows.get('all')?.resets));
-    for (const workflow of ['flexybox', 'payway', 'cpextender-issue', 'cpextender-redeem', 'cpextender-pool', 'smartgift']) {
+    for (const workflow of [
+      'flexybox',
+      'payway',
+      'cpextender-issue',
+      'cpextender-redeem',
+      'cpextender-pool',
+      'smartgift',
+    ]) {
       expect(Number(rows.get(workflow)?.submitted)).toBeGreaterThan(0);
     }
-    const [, kills, restarts] = /chaos: (\d+) worker kills, \d+ other worker exits, (\d+) server restarts/.exec(stdout) ?? [];
+    const [, kills, restarts] =
+      /chaos: (\d+) worker kills, \d+ other worker exits, (\d+) server restarts/.exec(stdout) ?? [];
     expect(Number(kills)).toBeGreaterThanOrEqual(1);
     expect(Number(restarts)).toBe(1);
-    expect(stdout).toMatch(/^PASS: seed \d+; replay with: npm run chaos -- --seed \d+ --orders 40 .*--reset-rate 0.15/m);
+    expect(stdout).toMatch(
+      /^PASS: seed \d+; replay with: npm run chaos -- --seed \d+ --orders 40 .*--reset-rate 0.15/m,
+    );
   }, 300_000);
 
   describe('sandbox probabilistic faults', () => {
@@ -73,7 +96,9 @@ describe('chaos run', () => {
     const balanceChecks = async (times: number) => {
       const statuses: number[] = [];
       for (let i = 0; i < times; i++) {
-        const response = await request(`${sandbox.url}/cpextender/Giftcard/WEB-0000000000000003/BalanceCheck`, { headers: { authorization: 'Bearer cpextender-dev-token' } });
+        const response = await request(`${sandbox.url}/cpextender/Giftcard/WEB-0000000000000003/BalanceCheck`, {
+          headers: { authorization: 'Bearer cpextender-dev-token' },
+        });
         await response.body.dump();
         statuses.push(response.statusCode);
       }

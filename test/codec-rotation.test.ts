@@ -41,26 +41,40 @@ describe('codec key rotation', () => {
     const orderRef = uniqueRef('rotation');
     const email = `${orderRef}@example.com`;
     const underA = await clientWithKeys(TEST_KEY_A);
-    const handle = await underA.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder({ customer: { fullName: 'Rotation Test', email } }) });
+    const handle = await underA.startGiftOrder({
+      provider: 'flexybox',
+      orderRef,
+      input: flexyboxOrder({ customer: { fullName: 'Rotation Test', email } }),
+    });
 
     const withoutA = await startWorker(TEST_KEY_B);
     const raw = new Client({ connection });
     const failure = await waitFor('a workflow task failure naming key test-a', async () => {
       const { events } = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
-      return events?.map((e) => e.workflowTaskFailedEventAttributes?.failure?.message).find((message) => message?.includes("'test-a'"));
+      return events
+        ?.map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
+        .find((message) => message?.includes("'test-a'"));
     });
-    expect(failure).toContain("payload is encrypted with codec key 'test-a', which is not configured here (known keys: test-b)");
+    expect(failure).toContain(
+      "payload is encrypted with codec key 'test-a', which is not configured here (known keys: test-b)",
+    );
     expect((await flexyboxLedgerFor(sandbox, orderRef)).customers).toHaveLength(0);
     await withoutA.kill();
 
     const rotated = await startWorker(`${TEST_KEY_B},${TEST_KEY_A}`, 'test-b');
-    const result = await (await clientWithKeys(`${TEST_KEY_A},${TEST_KEY_B}`)).temporal.workflow.getHandle(handle.workflowId).result();
+    const result = await (
+      await clientWithKeys(`${TEST_KEY_A},${TEST_KEY_B}`)
+    ).temporal.workflow
+      .getHandle(handle.workflowId)
+      .result();
     expect(result.customerId).toBeDefined();
     expect((await flexyboxLedgerFor(sandbox, orderRef)).payments).toHaveLength(1);
 
     // What the rotated worker wrote is under the new active key.
     const { events } = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
-    const completion = events!.find((e) => e.workflowExecutionCompletedEventAttributes)!.workflowExecutionCompletedEventAttributes!;
+    const completion = events!.find(
+      (e) => e.workflowExecutionCompletedEventAttributes,
+    )!.workflowExecutionCompletedEventAttributes!;
     expect(Buffer.from(completion.result!.payloads![0].metadata!['encryption-key-id']!).toString()).toBe('test-b');
 
     // Debug-level worker logs carry neither the customer's e-mail nor the provider token.

@@ -29,7 +29,8 @@ const valueOf = (payload: Payload): unknown => defaultPayloadConverter.fromPaylo
  */
 function asText(value: unknown): string {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
-  if (typeof value === 'string') return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
+  if (typeof value === 'string')
+    return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
   if (value && typeof value === 'object') return Object.values(value).map(asText).join('\n');
   return String(value);
 }
@@ -50,7 +51,9 @@ describe('payload codec', () => {
     const underA = await (await codecFor(TEST_KEY_A)).encode([payloadOf('secret')]);
     const onlyB = await codecFor(TEST_KEY_B);
     await expect(onlyB.decode(underA)).rejects.toThrow(UnknownCodecKeyError);
-    await expect(onlyB.decode(underA)).rejects.toThrow("payload is encrypted with codec key 'test-a', which is not configured here (known keys: test-b)");
+    await expect(onlyB.decode(underA)).rejects.toThrow(
+      "payload is encrypted with codec key 'test-a', which is not configured here (known keys: test-b)",
+    );
   });
 
   it('uses a fresh IV per payload', async () => {
@@ -61,9 +64,15 @@ describe('payload codec', () => {
 
   it.each([
     [{ GIFTFLOW_CODEC_KEYS: 'short:AAAA' }, "key 'short' must be 32 bytes of base64 (got 3)"],
-    [{ GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' }, "GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' is not among the keys (test-a)"],
+    [
+      { GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' },
+      "GIFTFLOW_CODEC_ACTIVE_KEY: 'test-z' is not among the keys (test-a)",
+    ],
     [{ GIFTFLOW_ENV: 'production' }, 'GIFTFLOW_CODEC_KEYS: required in production'],
-    [{ GIFTFLOW_CODEC_KEYS_FILE: '/nonexistent/keys' }, 'GIFTFLOW_CODEC_KEYS_FILE: cannot read /nonexistent/keys (ENOENT)'],
+    [
+      { GIFTFLOW_CODEC_KEYS_FILE: '/nonexistent/keys' },
+      'GIFTFLOW_CODEC_KEYS_FILE: cannot read /nonexistent/keys (ENOENT)',
+    ],
     [
       { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: `${TEST_KEY_A},${DEV_KEY}` },
       "GIFTFLOW_CODEC_KEYS: key 'dev-2026-01-01' is a development key (npm start names its keys dev-<date>), refused with GIFTFLOW_ENV=production; generate a key",
@@ -83,7 +92,9 @@ describe('payload codec', () => {
 
   it('runs without encryption in production only when switched off explicitly', () => {
     expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC: 'off' })).toBeNull();
-    expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: TEST_KEY_A })).toMatchObject({ activeKeyId: 'test-a' });
+    expect(loadCodecSettings({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: TEST_KEY_A })).toMatchObject({
+      activeKeyId: 'test-a',
+    });
   });
 });
 
@@ -94,16 +105,27 @@ describe('codec server', () => {
   const logged: string[] = [];
 
   beforeAll(async () => {
-    const app = createCodecServer({ codec: await codecFor(TEST_KEY_A), allowedOrigins: [origin], authToken: 'operator-token', log: (line) => logged.push(line) });
+    const app = createCodecServer({
+      codec: await codecFor(TEST_KEY_A),
+      allowedOrigins: [origin],
+      authToken: 'operator-token',
+      log: (line) => logged.push(line),
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
   });
   afterAll(() => close());
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    request(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const asJson = (payload: Payload) => ({
-    metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
     data: Buffer.from(payload.data!).toString('base64'),
   });
 
@@ -121,10 +143,17 @@ describe('codec server', () => {
   });
 
   it('answers the preflight of the Web UI and rejects other origins', async () => {
-    const preflight = await request(`${url}/decode`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const preflight = await request(`${url}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST' },
+    });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
-    const foreign = await post('/decode', { payloads: [] }, { origin: 'https://evil.example', authorization: 'Bearer operator-token' });
+    const foreign = await post(
+      '/decode',
+      { payloads: [] },
+      { origin: 'https://evil.example', authorization: 'Bearer operator-token' },
+    );
     expect(foreign.statusCode).toBe(403);
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
   });
@@ -132,10 +161,17 @@ describe('codec server', () => {
   it('rejects requests without the bearer token', async () => {
     expect((await post('/decode', { payloads: [] }, { origin })).statusCode).toBe(401);
     // Wrong tokens of every length take the same digest comparison: shorter, equal-length, longer.
-    for (const authorization of ['Bearer wrong', 'Bearer operator-tokeX', 'Bearer operator-token-and-more', 'operator-token']) {
+    for (const authorization of [
+      'Bearer wrong',
+      'Bearer operator-tokeX',
+      'Bearer operator-token-and-more',
+      'operator-token',
+    ]) {
       const rejected = await post('/decode', { payloads: [] }, { origin, authorization });
       expect(rejected.statusCode).toBe(401);
-      expect(await rejected.body.json()).toEqual({ message: 'missing or wrong bearer token: send Authorization: Bearer <GIFTFLOW_CODEC_AUTH_TOKEN>' });
+      expect(await rejected.body.json()).toEqual({
+        message: 'missing or wrong bearer token: send Authorization: Bearer <GIFTFLOW_CODEC_AUTH_TOKEN>',
+      });
     }
   });
 
@@ -145,23 +181,34 @@ describe('codec server', () => {
     const payloads = (await codec.encode(values.map(payloadOf))).map(asJson);
     const body = JSON.stringify({ payloads });
     expect(body.length).toBeGreaterThan(4_000_000);
-    const decoded = await request(`${url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin, authorization: 'Bearer operator-token' }, body });
+    const decoded = await request(`${url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin, authorization: 'Bearer operator-token' },
+      body,
+    });
     expect(decoded.statusCode).toBe(200);
     const plain = ((await decoded.body.json()) as { payloads: { data: string }[] }).payloads;
     expect(plain.map((p) => JSON.parse(Buffer.from(p.data, 'base64').toString()))).toEqual(values);
   });
 
   it('answers a body over the limit with a 413 naming the limit and the variable that raises it', async () => {
-    const oversize = await post('/decode', { payloads: [{ data: 'A'.repeat(16 * 1024 * 1024) }] }, { origin, authorization: 'Bearer operator-token' });
+    const oversize = await post(
+      '/decode',
+      { payloads: [{ data: 'A'.repeat(16 * 1024 * 1024) }] },
+      { origin, authorization: 'Bearer operator-token' },
+    );
     expect(oversize.statusCode).toBe(413);
     expect(oversize.headers['access-control-allow-origin']).toBe(origin);
     expect(await oversize.body.json()).toEqual({
-      message: "request body exceeds the codec server's limit of 16 MiB (16777216 bytes); raise GIFTFLOW_CODEC_BODY_LIMIT_MB where the codec server runs, or decode fewer payloads per request",
+      message:
+        "request body exceeds the codec server's limit of 16 MiB (16777216 bytes); raise GIFTFLOW_CODEC_BODY_LIMIT_MB where the codec server runs, or decode fewer payloads per request",
     });
   });
 
   it('keeps key IDs out of error bodies and payloads out of the request log', async () => {
-    const underB = (await (await codecFor(TEST_KEY_B)).encode([payloadOf({ email: 'solveig@example.no' })])).map(asJson);
+    const underB = (await (await codecFor(TEST_KEY_B)).encode([payloadOf({ email: 'solveig@example.no' })])).map(
+      asJson,
+    );
     logged.length = 0;
     const failed = await post('/decode', { payloads: underB }, { origin, authorization: 'Bearer operator-token' });
     expect(failed.statusCode).toBe(400);
@@ -169,14 +216,21 @@ describe('codec server', () => {
     expect(text).toContain("add that key to the codec server's GIFTFLOW_CODEC_KEYS");
     expect(text).not.toMatch(/test-a|test-b/);
 
-    await post('/encode', { payloads: [asJson(payloadOf({ email: 'solveig@example.no' }))] }, { origin, authorization: 'Bearer operator-token' });
+    await post(
+      '/encode',
+      { payloads: [asJson(payloadOf({ email: 'solveig@example.no' }))] },
+      { origin, authorization: 'Bearer operator-token' },
+    );
     await post('/decode', { payloads: underB }, { origin, authorization: 'Bearer not-the-token' });
     expect(logged).toEqual([
-      expect.stringMatching(/^codec POST \/decode 400 \d+ms 1 payloads, failed: payload is encrypted with codec key 'test-b'/),
+      expect.stringMatching(
+        /^codec POST \/decode 400 \d+ms 1 payloads, failed: payload is encrypted with codec key 'test-b'/,
+      ),
       expect.stringMatching(/^codec POST \/decode 401 \d+ms$/),
     ]);
     const log = logged.join('\n');
-    for (const secret of ['solveig', underB[0].data.slice(0, 40), 'operator-token', 'not-the-token']) expect(log).not.toContain(secret);
+    for (const secret of ['solveig', underB[0].data.slice(0, 40), 'operator-token', 'not-the-token'])
+      expect(log).not.toContain(secret);
   });
 });
 
@@ -188,7 +242,10 @@ describe('codec server from the environment', () => {
   };
 
   it('refuses to start in production without a bearer token, listing every problem in one message', async () => {
-    const starting = startCodecServerFromEnv({ GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: DEV_KEY, GIFTFLOW_CODEC_SERVER_PORT: '0' }, () => undefined);
+    const starting = startCodecServerFromEnv(
+      { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: DEV_KEY, GIFTFLOW_CODEC_SERVER_PORT: '0' },
+      () => undefined,
+    );
     await expect(starting).rejects.toThrow(ConfigError);
     const message = await starting.catch((error: Error) => error.message);
     expect(message).toContain("  - GIFTFLOW_CODEC_KEYS: key 'dev-2026-01-01' is a development key");
@@ -198,12 +255,21 @@ describe('codec server from the environment', () => {
 
   it('starts in production with the token from GIFTFLOW_CODEC_AUTH_TOKEN_FILE and requires it', async () => {
     const server = await startCodecServerFromEnv(
-      { GIFTFLOW_ENV: 'production', GIFTFLOW_CODEC_KEYS: TEST_KEY_A, GIFTFLOW_CODEC_AUTH_TOKEN_FILE: tokenFile('token-from-file'), GIFTFLOW_CODEC_SERVER_PORT: '0' },
+      {
+        GIFTFLOW_ENV: 'production',
+        GIFTFLOW_CODEC_KEYS: TEST_KEY_A,
+        GIFTFLOW_CODEC_AUTH_TOKEN_FILE: tokenFile('token-from-file'),
+        GIFTFLOW_CODEC_SERVER_PORT: '0',
+      },
       () => undefined,
     );
     try {
       const decode = (authorization?: string) =>
-        request(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{"payloads":[]}' });
+        request(`${server.url}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: '{"payloads":[]}',
+        });
       expect((await decode()).statusCode).toBe(401);
       expect((await decode('Bearer token-from-file')).statusCode).toBe(200);
     } finally {
@@ -219,40 +285,67 @@ describe('customer data in Temporal history', () => {
   const orders = [
     {
       provider: 'flexybox' as const,
-      input: flexyboxOrder({ customer: { fullName: 'Astrid Kjærgaard', email: 'astrid.kjaergaard@example.dk', phoneNumber: '+4512345678' } }),
+      input: flexyboxOrder({
+        customer: { fullName: 'Astrid Kjærgaard', email: 'astrid.kjaergaard@example.dk', phoneNumber: '+4512345678' },
+      }),
       personal: ['astrid.kjaergaard@example.dk', 'Astrid', 'Kj\u00e6rgaard', '+4512345678'],
     },
     {
       provider: 'smartgift' as const,
       input: smartGiftOrder({
         items: [{ id: 1, price: 50, to: 'Ingeborg', from: 'Halvard', message: 'Til Ingeborg med kærlighed' }],
-        customer: { email: 'halvard.tvedt@example.no', first_name: 'Halvard', last_name: 'Tvedt', address1: 'Strandvejen 9', postcode: 'NP11 4EY' },
+        customer: {
+          email: 'halvard.tvedt@example.no',
+          first_name: 'Halvard',
+          last_name: 'Tvedt',
+          address1: 'Strandvejen 9',
+          postcode: 'NP11 4EY',
+        },
       }),
       personal: ['halvard.tvedt@example.no', 'Halvard', 'Tvedt', 'Ingeborg', 'Strandvejen', 'med k'],
     },
     {
       provider: 'payway' as const,
       input: paywayOrder({
-        gift_delivery_address: { ...paywayOrder().gift_delivery_address!, first_name: 'Sigrun', last_name: 'Holmqvist', street: 'Fjordgatan', mobile_number: '0701234567' },
+        gift_delivery_address: {
+          ...paywayOrder().gift_delivery_address!,
+          first_name: 'Sigrun',
+          last_name: 'Holmqvist',
+          street: 'Fjordgatan',
+          mobile_number: '0701234567',
+        },
       }),
       personal: ['Sigrun', 'Holmqvist', 'Fjordgatan', '0701234567'],
     },
-    { provider: 'cpextender' as const, input: cpExtenderIssue({ customerNumber: '3141592653' }), personal: ['3141592653'] },
+    {
+      provider: 'cpextender' as const,
+      input: cpExtenderIssue({ customerNumber: '3141592653' }),
+      personal: ['3141592653'],
+    },
   ];
 
-  it.each(orders)('stores a $provider order encrypted: raw history holds no personal data or credential, the codec restores the input', async ({ provider, input, personal }) => {
-    const handle = await env.stack.giftflow.startGiftOrder({ provider, orderRef: uniqueRef(`pii-${provider}`), input: input as never });
-    await handle.result();
+  it.each(orders)(
+    'stores a $provider order encrypted: raw history holds no personal data or credential, the codec restores the input',
+    async ({ provider, input, personal }) => {
+      const handle = await env.stack.giftflow.startGiftOrder({
+        provider,
+        orderRef: uniqueRef(`pii-${provider}`),
+        input: input as never,
+      });
+      await handle.result();
 
-    const raw = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
-    const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
-    await raw.connection.close();
-    const text = asText(history);
-    for (const secret of [...personal, ...env.sandbox.config().secrets]) expect(text).not.toContain(secret);
-    expect(text).toContain('binary/encrypted');
+      const raw = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+      const history = await raw.workflow.getHandle(handle.workflowId).fetchHistory();
+      await raw.connection.close();
+      const text = asText(history);
+      for (const secret of [...personal, ...env.sandbox.config().secrets]) expect(text).not.toContain(secret);
+      expect(text).toContain('binary/encrypted');
 
-    const started = history.events![0].workflowExecutionStartedEventAttributes!;
-    const [decoded] = await (await codecFor(process.env.GIFTFLOW_CODEC_KEYS!)).decode(started.input!.payloads as Payload[]);
-    expect(valueOf(decoded)).toMatchObject(JSON.parse(JSON.stringify(input)));
-  });
+      const started = history.events![0].workflowExecutionStartedEventAttributes!;
+      const [decoded] = await (
+        await codecFor(process.env.GIFTFLOW_CODEC_KEYS!)
+      ).decode(started.input!.payloads as Payload[]);
+      expect(valueOf(decoded)).toMatchObject(JSON.parse(JSON.stringify(input)));
+    },
+  );
 });

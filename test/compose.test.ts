@@ -7,8 +7,24 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { SEARCH_ATTRIBUTE_NAMES, TASK_QUEUES } from '../contracts/shared';
-import { DYNAMIC_CONFIG, HOST_PLACEMENT, serverPlacement, serviceEnv, servicePorts, UI_MODULE_VERSION } from '../scripts/cluster/cluster';
-import { commandOf, conditionsOf, environmentOf, imageTag, interpolate, loadYaml, readCompose, resolvedService } from '../scripts/cluster/compose';
+import {
+  DYNAMIC_CONFIG,
+  HOST_PLACEMENT,
+  serverPlacement,
+  serviceEnv,
+  servicePorts,
+  UI_MODULE_VERSION,
+} from '../scripts/cluster/cluster';
+import {
+  commandOf,
+  conditionsOf,
+  environmentOf,
+  imageTag,
+  interpolate,
+  loadYaml,
+  readCompose,
+  resolvedService,
+} from '../scripts/cluster/compose';
 import { NODE_FLAGS } from '../scripts/dev-server';
 
 const ROOT = join(__dirname, '..');
@@ -57,7 +73,9 @@ describe('docker-compose.temporal.yml', () => {
   });
 
   it('escapes every shell `$` so that Compose interpolates only ${VAR} references', () => {
-    const unescaped = composeText.replace(/\$\$/g, '').match(/\$(?!\{[A-Za-z_][A-Za-z0-9_]*(:?[-?+][^}]*)?\})\S{0,20}/g);
+    const unescaped = composeText
+      .replace(/\$\$/g, '')
+      .match(/\$(?!\{[A-Za-z_][A-Za-z0-9_]*(:?[-?+][^}]*)?\})\S{0,20}/g);
     expect(unescaped ?? []).toEqual([]);
   });
 
@@ -68,9 +86,14 @@ describe('docker-compose.temporal.yml', () => {
     const command = commandOf(service);
     // The job creates what GIFTFLOW_SEARCH_ATTRIBUTES lists, with the type given there.
     expect(command).toMatch(/for spec in \$GIFTFLOW_SEARCH_ATTRIBUTES/);
-    expect(command).toMatch(/search-attribute create --namespace "\$TEMPORAL_NAMESPACE" --name "\$name" --type "\$type"/);
+    expect(command).toMatch(
+      /search-attribute create --namespace "\$TEMPORAL_NAMESPACE" --name "\$name" --type "\$type"/,
+    );
     const registered = Object.fromEntries(
-      environmentOf(service).GIFTFLOW_SEARCH_ATTRIBUTES.split(/\s+/).filter(Boolean).map((spec) => spec.split('=')),
+      environmentOf(service)
+        .GIFTFLOW_SEARCH_ATTRIBUTES.split(/\s+/)
+        .filter(Boolean)
+        .map((spec) => spec.split('=')),
     );
     const wanted = Object.fromEntries(SEARCH_ATTRIBUTE_NAMES.map((attribute) => [attribute, 'Keyword']));
     expect({ service: name, registered }).toEqual({ service: name, registered: expect.objectContaining(wanted) });
@@ -90,7 +113,8 @@ describe('docker-compose.temporal.yml', () => {
 
   it('passes every provider variable through from the host and refuses to start without the secrets', () => {
     const env = environmentOf(services[WORKER]);
-    for (const name of PROVIDER_VARS) expect({ [name]: env[name] }).toEqual({ [name]: expect.stringMatching(new RegExp(`^\\$\\{${name}[:?}-]`)) });
+    for (const name of PROVIDER_VARS)
+      expect({ [name]: env[name] }).toEqual({ [name]: expect.stringMatching(new RegExp(`^\\$\\{${name}[:?}-]`)) });
     for (const secret of ['FLEXYBOX_TOKEN', 'TEMPORAL_DB_PASSWORD']) {
       expect(requiredVars).toContain(secret);
       const { [secret]: _omitted, ...rest } = hostEnv;
@@ -112,7 +136,11 @@ describe('docker-compose.temporal.yml', () => {
   it('hard-codes no secret: secret-named variables come from the host with no default', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [key, value] of Object.entries(environmentOf(service))) {
-        if (SECRET_NAME.test(key)) expect({ service: name, [key]: value }).toEqual({ service: name, [key]: expect.stringMatching(REQUIRED_FROM_HOST) });
+        if (SECRET_NAME.test(key))
+          expect({ service: name, [key]: value }).toEqual({
+            service: name,
+            [key]: expect.stringMatching(REQUIRED_FROM_HOST),
+          });
       }
     }
     const literals = [
@@ -133,8 +161,16 @@ describe('docker-compose.temporal.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [dependency, condition] of Object.entries(conditionsOf(service))) {
         expect({ name, dependency, exists: dependency in services }).toEqual({ name, dependency, exists: true });
-        expect({ name, dependency, condition }).toEqual({ name, dependency, condition: expect.stringMatching(/^service_(healthy|completed_successfully)$/) });
-        if (condition === 'service_healthy') expect({ dependency, healthcheck: services[dependency].healthcheck?.test }).toEqual({ dependency, healthcheck: expect.anything() });
+        expect({ name, dependency, condition }).toEqual({
+          name,
+          dependency,
+          condition: expect.stringMatching(/^service_(healthy|completed_successfully)$/),
+        });
+        if (condition === 'service_healthy')
+          expect({ dependency, healthcheck: services[dependency].healthcheck?.test }).toEqual({
+            dependency,
+            healthcheck: expect.anything(),
+          });
       }
     }
     expect(conditionsOf(services.temporal)).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
@@ -154,7 +190,8 @@ describe('docker-compose.temporal.yml as the source of `npm run cluster` (script
     const pinned = composeText.match(/^ *image: temporalio\/server:([0-9][0-9.]*)$/m)?.[1];
     expect(pinned).toBe(serverTag);
     // temporal-sql-tool and the schema files come from the server module: admin-tools must be the same release.
-    for (const job of ['temporal-schema', 'temporal-namespace', 'temporal-search-attributes']) expect({ job, tag: imageTag(services[job].image) }).toEqual({ job, tag: serverTag });
+    for (const job of ['temporal-schema', 'temporal-namespace', 'temporal-search-attributes'])
+      expect({ job, tag: imageTag(services[job].image) }).toEqual({ job, tag: serverTag });
     const uiModule = /^TEMPORAL_UI_MODULE_VERSION=(v\S+)$/m.exec(build)?.[1];
     expect(uiModule).toBe(UI_MODULE_VERSION);
     // The module proxy lacks some patch releases of the UI image: the minor version must agree.
@@ -168,7 +205,9 @@ describe('docker-compose.temporal.yml as the source of `npm run cluster` (script
     const mounted = mounts.find(([, target]) => target === env.DYNAMIC_CONFIG_FILE_PATH);
     expect(mounted).toBeDefined();
     expect(resolve(ROOT, mounted![0])).toBe(DYNAMIC_CONFIG);
-    expect(loadYaml(readFileSync(DYNAMIC_CONFIG, 'utf8'))).toEqual(expect.objectContaining({ 'history.transferProcessorMaxPollRPS': [{ value: 1000 }] }));
+    expect(loadYaml(readFileSync(DYNAMIC_CONFIG, 'utf8'))).toEqual(
+      expect.objectContaining({ 'history.transferProcessorMaxPollRPS': [{ value: 1000 }] }),
+    );
   });
 
   it('runs the server with the compose environment, changing only where things live', async () => {
@@ -180,15 +219,30 @@ describe('docker-compose.temporal.yml as the source of `npm run cluster` (script
     // Database plugin, user, password, shard count, log level: as compose sets them.
     const changed = Object.keys(composed).filter((key) => local[key] !== composed[key]);
     expect(changed.sort()).toEqual(['BIND_ON_IP', 'DB_PORT', 'DYNAMIC_CONFIG_FILE_PATH', 'POSTGRES_SEEDS']);
-    expect(local).toMatchObject({ DB: 'postgres12', NUM_HISTORY_SHARDS: '4', POSTGRES_USER: 'temporal', POSTGRES_PWD: 'placeholder' });
-    expect(placement).toMatchObject({ POSTGRES_SEEDS: '127.0.0.1', DB_PORT: '55432', BIND_ON_IP: '127.0.0.1', DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG });
+    expect(local).toMatchObject({
+      DB: 'postgres12',
+      NUM_HISTORY_SHARDS: '4',
+      POSTGRES_USER: 'temporal',
+      POSTGRES_PWD: 'placeholder',
+    });
+    expect(placement).toMatchObject({
+      POSTGRES_SEEDS: '127.0.0.1',
+      DB_PORT: '55432',
+      BIND_ON_IP: '127.0.0.1',
+      DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG,
+    });
   });
 
   it('has set-up jobs that run as plain sh scripts outside their image, with the schema directory overridable', () => {
     for (const job of ['temporal-schema', 'temporal-namespace', 'temporal-search-attributes']) {
-      expect({ job, script: typeof resolvedService(compose, job, { TEMPORAL_DB_PASSWORD: 'placeholder' }).script }).toEqual({ job, script: 'string' });
+      expect({
+        job,
+        script: typeof resolvedService(compose, job, { TEMPORAL_DB_PASSWORD: 'placeholder' }).script,
+      }).toEqual({ job, script: 'string' });
     }
-    expect(commandOf(services['temporal-schema'])).toContain('schemas="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema}/postgresql/v12"');
+    expect(commandOf(services['temporal-schema'])).toContain(
+      'schemas="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema}/postgresql/v12"',
+    );
   });
 });
 
@@ -203,11 +257,15 @@ describe('Dockerfile', () => {
     const user = /^USER (\S+)$/m.exec(dockerfile)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
-    expect(/^CMD (.+)$/m.exec(dockerfile)?.[1]).toBe(JSON.stringify(['node', ...NODE_FLAGS, '--require', 'tsx/cjs', 'workers/main.ts']).replace(/,/g, ', '));
+    expect(/^CMD (.+)$/m.exec(dockerfile)?.[1]).toBe(
+      JSON.stringify(['node', ...NODE_FLAGS, '--require', 'tsx/cjs', 'workers/main.ts']).replace(/,/g, ', '),
+    );
   });
 
   it('keeps secrets and host artefacts out of the build context', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.git', '.env', '.env.*', '.tools']));
   });
 });

@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 async function reserveOne(): Promise<string> {
-  return (await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })).giftCardIds[0];
+  return (await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' }))
+    .giftCardIds[0];
 }
 
 /** A raw request to the sandbox, for bodies the activities never send. */
@@ -45,23 +46,46 @@ async function raw(route: string, body: unknown) {
 
 describe('CP Extender activities against the sandbox', () => {
   it('accepts the documented ReserveIds example and caps a pool at the batch maximum', async () => {
-    const example = await raw('/Giftcard/ReserveIds', { RequestName: 'Web001', RequestType: 'pool', PoolCount: 10, Agency: 'Website' });
+    const example = await raw('/Giftcard/ReserveIds', {
+      RequestName: 'Web001',
+      RequestType: 'pool',
+      PoolCount: 10,
+      Agency: 'Website',
+    });
     expect(example.status).toBe(200);
     expect(JSON.parse(example.body).GiftCards).toHaveLength(10);
 
-    const single = await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website', requestName: 'web-1' });
+    const single = await cpextender.reserveCpExtenderIds({
+      step: 'reserveId',
+      requestType: 'single',
+      agency: 'Website',
+      requestName: 'web-1',
+    });
     expect(single.giftCardIds).toEqual([expect.stringMatching(/^99-\d{17}$/)]);
-    const capped = await cpextender.reserveCpExtenderIds({ step: 'reserveIds', requestType: 'pool', count: 700, agency: 'Campaign' });
+    const capped = await cpextender.reserveCpExtenderIds({
+      step: 'reserveIds',
+      requestType: 'pool',
+      count: 700,
+      agency: 'Campaign',
+    });
     expect(new Set(capped.giftCardIds).size).toBe(500);
 
     const { reservations } = await cpExtenderLedger(sandbox);
-    expect(reservations.find((r) => r.id === single.giftCardIds[0])).toMatchObject({ requestName: 'web-1', requestType: 'single', used: false });
+    expect(reservations.find((r) => r.id === single.giftCardIds[0])).toMatchObject({
+      requestName: 'web-1',
+      requestType: 'single',
+      used: false,
+    });
   });
 
   it('rejects a reservation without Agency as a Bad Request', async () => {
-    const failure = await failureOf(cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: ' ' }));
+    const failure = await failureOf(
+      cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: ' ' }),
+    );
     expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
-    expect(failure.message).toBe("cpextender step 'reserveId' (POST /Giftcard/ReserveIds) rejected the request (HTTP 400): Bad Request");
+    expect(failure.message).toBe(
+      "cpextender step 'reserveId' (POST /Giftcard/ReserveIds) rejected the request (HTTP 400): Bad Request",
+    );
   });
 
   it('creates a card under the reserved ID for a sale or for points, and answers a repeat with already-exists', async () => {
@@ -71,15 +95,34 @@ describe('CP Extender activities against the sandbox', () => {
     expect(await cpextender.createCpExtenderGiftCard(card)).toEqual({ outcome: 'already-exists', attempt: 1 });
 
     const pointsCardId = await reserveOne();
-    await cpextender.createCpExtenderGiftCard({ giftCardId: pointsCardId, customerNumber, giftCardCode: 'GC', giftCardValue: 50, pointsToRedeem: 5000 });
+    await cpextender.createCpExtenderGiftCard({
+      giftCardId: pointsCardId,
+      customerNumber,
+      giftCardCode: 'GC',
+      giftCardValue: 50,
+      pointsToRedeem: 5000,
+    });
     const { card: checked } = await cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId });
-    expect(checked).toMatchObject({ id: giftCardId, status: 'active', balance: 100, openAuthorizations: 0, availableBalance: 100 });
-    expect(checked.history).toEqual([expect.objectContaining({ activity: 'Issued', amount: 100, document: '123456789' })]);
+    expect(checked).toMatchObject({
+      id: giftCardId,
+      status: 'active',
+      balance: 100,
+      openAuthorizations: 0,
+      availableBalance: 100,
+    });
+    expect(checked.history).toEqual([
+      expect.objectContaining({ activity: 'Issued', amount: 100, document: '123456789' }),
+    ]);
     expect(await cardById(sandbox, pointsCardId)).toMatchObject({ balance: 50, saleId: null });
   });
 
   it('auto-assigns a WEB- number when Create carries no GiftCardId (never used by the workflows)', async () => {
-    const created = await raw('/Giftcard/Create', { CustomerNumber: customerNumber, GiftCardCode: 'GC', GiftCardValue: 100, SaleId: newSaleId() });
+    const created = await raw('/Giftcard/Create', {
+      CustomerNumber: customerNumber,
+      GiftCardCode: 'GC',
+      GiftCardValue: 100,
+      SaleId: newSaleId(),
+    });
     expect(JSON.parse(created.body)).toEqual({ GiftCard: { Id: expect.stringMatching(/^WEB-\d{16}$/) } });
   });
 
@@ -91,22 +134,53 @@ describe('CP Extender activities against the sandbox', () => {
     ['GiftCardCode specified does not allow value change', 400, { giftCardCode: 'GC50', giftCardValue: 60 }],
     ['Customer Not Found', 404, { customerNumber: '0000000000' }],
     ['GiftcardId Not Reserved', 400, { giftCardId: '99-00000000000000000' }],
-  ] as [string, number, Record<string, unknown>][])('classifies Create answering %s as a rejection', async (reason, status, change) => {
-    const args = { giftCardId: await reserveOne(), customerNumber, giftCardCode: 'GC', giftCardValue: 100, saleId: newSaleId(), ...change };
-    const failure = await failureOf(cpextender.createCpExtenderGiftCard(args as never));
-    expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
-    expect(failure.message).toBe(`cpextender step 'createGiftCard' (POST /Giftcard/Create) rejected the request (HTTP ${status}): ${reason}`);
-  });
+  ] as [string, number, Record<string, unknown>][])(
+    'classifies Create answering %s as a rejection',
+    async (reason, status, change) => {
+      const args = {
+        giftCardId: await reserveOne(),
+        customerNumber,
+        giftCardCode: 'GC',
+        giftCardValue: 100,
+        saleId: newSaleId(),
+        ...change,
+      };
+      const failure = await failureOf(cpextender.createCpExtenderGiftCard(args as never));
+      expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
+      expect(failure.message).toBe(
+        `cpextender step 'createGiftCard' (POST /Giftcard/Create) rejected the request (HTTP ${status}): ${reason}`,
+      );
+    },
+  );
 
   it('classifies a 500 as ambiguous: retried for Create and BalanceCheck, not for Authorize', async () => {
     const giftCardId = await issueTestCard(cpextender);
     const body = { Message: 'Internal Server Error' };
-    await sandbox.fault({ path: '/Giftcard/(Create|Authorize|.*/BalanceCheck)$', kind: 'status', status: 500, body, times: 3 });
-    const create = await failureOf(cpextender.createCpExtenderGiftCard({ giftCardId: await reserveOne(), customerNumber, giftCardCode: 'GC', giftCardValue: 1, saleId: newSaleId() }));
+    await sandbox.fault({
+      path: '/Giftcard/(Create|Authorize|.*/BalanceCheck)$',
+      kind: 'status',
+      status: 500,
+      body,
+      times: 3,
+    });
+    const create = await failureOf(
+      cpextender.createCpExtenderGiftCard({
+        giftCardId: await reserveOne(),
+        customerNumber,
+        giftCardCode: 'GC',
+        giftCardValue: 1,
+        saleId: newSaleId(),
+      }),
+    );
     expect(create).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: false });
     expect(create.message).toContain('answered HTTP 500: Internal Server Error; the request may have landed');
-    expect(await failureOf(cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId }))).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: false });
-    expect(await failureOf(cpextender.authorizeCpExtender({ giftCardId, saleId: newSaleId(), amount: 1 }))).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: true });
+    expect(await failureOf(cpextender.checkCpExtenderBalance({ step: 'verifyBalance', giftCardId }))).toMatchObject({
+      type: 'AmbiguousOutcome',
+      nonRetryable: false,
+    });
+    expect(
+      await failureOf(cpextender.authorizeCpExtender({ giftCardId, saleId: newSaleId(), amount: 1 })),
+    ).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: true });
   });
 
   it('answers BalanceCheck and Certificate of an unknown card with 404 Id not found', async () => {
@@ -124,20 +198,43 @@ describe('CP Extender activities against the sandbox', () => {
     const giftCardId = await issueTestCard(cpextender, 75);
     const { certificate } = await cpextender.storeCpExtenderCertificate({ giftCardId });
     const stored = await store.get(certificate.ref);
-    expect(certificate).toEqual({ ref: `local:cpextender/${giftCardId}.jpg`, contentType: 'image/jpeg', bytes: stored.bytes.length, sha256: createHash('sha256').update(stored.bytes).digest('hex') });
+    expect(certificate).toEqual({
+      ref: `local:cpextender/${giftCardId}.jpg`,
+      contentType: 'image/jpeg',
+      bytes: stored.bytes.length,
+      sha256: createHash('sha256').update(stored.bytes).digest('hex'),
+    });
     expect(decode(stored.bytes)).toMatchObject({ width: 560, height: 240 });
   });
 
   it('authorizes, confirms and cancels holds as documented, closing each AuthCode once', async () => {
     const giftCardId = await issueTestCard(cpextender, 100);
-    const example = await raw('/Giftcard/Authorize', { Type: 'giftcard', Ref: giftCardId, SaleId: 'WB-100-10259', RequestedAmount: 40.0 });
+    const example = await raw('/Giftcard/Authorize', {
+      Type: 'giftcard',
+      Ref: giftCardId,
+      SaleId: 'WB-100-10259',
+      RequestedAmount: 40.0,
+    });
     const held = JSON.parse(example.body);
-    expect(held).toEqual({ RequestId: expect.any(String), Type: 'giftcard', AuthorizedAmount: 40, AuthCode: expect.stringMatching(/^GDA[0-9A-F]{32}$/) });
-    expect(await cardById(sandbox, giftCardId)).toMatchObject({ balance: 100, openAuthorizations: 40, availableBalance: 60 });
+    expect(held).toEqual({
+      RequestId: expect.any(String),
+      Type: 'giftcard',
+      AuthorizedAmount: 40,
+      AuthCode: expect.stringMatching(/^GDA[0-9A-F]{32}$/),
+    });
+    expect(await cardById(sandbox, giftCardId)).toMatchObject({
+      balance: 100,
+      openAuthorizations: 40,
+      availableBalance: 60,
+    });
 
     await cpextender.confirmCpExtenderAuthorization({ giftCardId, authCode: held.AuthCode });
     await cpextender.confirmCpExtenderAuthorization({ giftCardId, authCode: held.AuthCode });
-    expect(await cardById(sandbox, giftCardId)).toMatchObject({ balance: 60, openAuthorizations: 0, availableBalance: 60 });
+    expect(await cardById(sandbox, giftCardId)).toMatchObject({
+      balance: 60,
+      openAuthorizations: 0,
+      availableBalance: 60,
+    });
     const late = await failureOf(cpextender.cancelCpExtenderAuthorization({ giftCardId, authCode: held.AuthCode }));
     expect(late.message).toMatch(/\(HTTP 400\): Authorization already confirmed$/);
 
@@ -148,7 +245,14 @@ describe('CP Extender activities against the sandbox', () => {
     expect(partial.authorizedAmount).toBe(60);
     const { card } = await cpextender.checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId });
     expect(card).toMatchObject({ balance: 60, openAuthorizations: 60, availableBalance: 0 });
-    expect(card.history.map((entry) => entry.activity)).toEqual(['Issued', 'Authorized', 'Redeemed', 'Authorized', 'Authorization Cancelled', 'Authorized']);
+    expect(card.history.map((entry) => entry.activity)).toEqual([
+      'Issued',
+      'Authorized',
+      'Redeemed',
+      'Authorized',
+      'Authorization Cancelled',
+      'Authorized',
+    ]);
   });
 
   it.each([
@@ -157,20 +261,33 @@ describe('CP Extender activities against the sandbox', () => {
     ['No Balance Remaining', { giftCardId: cpExtenderSeed.cards.empty.Id, amount: 10 }],
     ['Required: Type, Ref, SaleId, and (RequestedAmount or RequestedPoints)', { giftCardId: '', amount: 10 }],
     ['Id not found', { giftCardId: 'WEB-9999999999999999', amount: 10 }],
-  ] as [string, { giftCardId: string; amount: number }][])('classifies Authorize answering %s as a rejection', async (reason, args) => {
-    const failure = await failureOf(cpextender.authorizeCpExtender({ ...args, saleId: newSaleId() }));
-    expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
-    expect(failure.message).toMatch(new RegExp(`^cpextender step 'authorize' \\(POST /Giftcard/Authorize\\) rejected the request \\(HTTP 40[04]\\): ${reason.replace(/[()]/g, '\\$&')}$`));
-  });
+  ] as [string, { giftCardId: string; amount: number }][])(
+    'classifies Authorize answering %s as a rejection',
+    async (reason, args) => {
+      const failure = await failureOf(cpextender.authorizeCpExtender({ ...args, saleId: newSaleId() }));
+      expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
+      expect(failure.message).toMatch(
+        new RegExp(
+          `^cpextender step 'authorize' \\(POST /Giftcard/Authorize\\) rejected the request \\(HTTP 40[04]\\): ${reason.replace(/[()]/g, '\\$&')}$`,
+        ),
+      );
+    },
+  );
 
   it('answers an Authorize without Type with "Type is required"', async () => {
-    const answer = await raw('/Giftcard/Authorize', { Ref: cpExtenderSeed.cards.empty.Id, SaleId: newSaleId(), RequestedAmount: 1 });
+    const answer = await raw('/Giftcard/Authorize', {
+      Ref: cpExtenderSeed.cards.empty.Id,
+      SaleId: newSaleId(),
+      RequestedAmount: 1,
+    });
     expect(answer).toEqual({ status: 400, body: JSON.stringify({ Message: 'Type is required' }) });
   });
 
   it('names CPEXTENDER_TOKEN when the token is refused', async () => {
     const wrong = createCpExtenderActivities(sandbox.config({ CPEXTENDER_TOKEN: 'wrong' }), store);
-    const failure = await failureOf(wrong.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' }));
+    const failure = await failureOf(
+      wrong.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' }),
+    );
     expect(failure).toMatchObject({ type: 'ProviderCredentialsRefused', nonRetryable: true });
     expect(failure.message).toContain('refused our credentials (HTTP 401); check CPEXTENDER_TOKEN');
   });

@@ -24,8 +24,13 @@ describe('CP Extender gift card survives a worker crash', () => {
     await env.startWorker();
     const result = await handle.result();
 
-    expect(await cardsForSale(env.sandbox, saleId)).toEqual([expect.objectContaining({ id: result.giftCardId, balance: 100 })]);
-    expect(result.certificate).toMatchObject({ contentType: 'image/jpeg', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await cardsForSale(env.sandbox, saleId)).toEqual([
+      expect.objectContaining({ id: result.giftCardId, balance: 100 }),
+    ]);
+    expect(result.certificate).toMatchObject({
+      contentType: 'image/jpeg',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const creates = (await env.sandbox.requests()).filter((r) => r.path.endsWith('/Giftcard/Create'));
     expect(creates).toHaveLength(1);
     // Create stayed a regular activity; the certificate ran (again, after the crash) as a local one.
@@ -35,23 +40,49 @@ describe('CP Extender gift card survives a worker crash', () => {
 
   it('never sends Authorize again after the worker dies with the hold placed but unanswered', async () => {
     await env.startWorker();
-    const card = await (await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('cpx-crash-card'), input: cpExtenderIssue() })).result();
+    const card = await (
+      await env.giftflow.startGiftOrder({
+        provider: 'cpextender',
+        orderRef: uniqueRef('cpx-crash-card'),
+        input: cpExtenderIssue(),
+      })
+    ).result();
     // CP Extender places the hold, then the sandbox holds the answer while the worker dies: the
     // server's heartbeat timeout, not an answer, ends that attempt. A blind resend would hold twice.
-    await env.sandbox.fault({ method: 'POST', path: '/Giftcard/Authorize$', kind: 'delay', delayMs: 4_000, delayPhase: 'after' });
-    const handle = await env.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('cpx-crash-redeem'), input: { giftCardId: card.giftCardId, amount: 40, autoConfirm: true } });
-    await waitFor('Authorize to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'authorize');
+    await env.sandbox.fault({
+      method: 'POST',
+      path: '/Giftcard/Authorize$',
+      kind: 'delay',
+      delayMs: 4_000,
+      delayPhase: 'after',
+    });
+    const handle = await env.giftflow.cpextender.redeem({
+      redemptionRef: uniqueRef('cpx-crash-redeem'),
+      input: { giftCardId: card.giftCardId, amount: 40, autoConfirm: true },
+    });
+    await waitFor(
+      'Authorize to be in flight',
+      async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'authorize',
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     await Promise.all(env.workers().map((worker) => worker.kill()));
 
     await env.startWorker();
-    await waitFor('the redemption to ask for reconciliation', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-reconciliation', 60_000);
+    await waitFor(
+      'the redemption to ask for reconciliation',
+      async () => (await env.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-reconciliation',
+      60_000,
+    );
     const [hold] = (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === card.giftCardId);
     // The operator answers with the CLI, as the README tells them to.
     const cli = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
-    const answered = await promisify(execFile)(process.execPath, [cli, 'reconcile', handle.workflowId, '--created', '--auth-code', hold.authCode], {
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
-    });
+    const answered = await promisify(execFile)(
+      process.execPath,
+      [cli, 'reconcile', handle.workflowId, '--created', '--auth-code', hold.authCode],
+      {
+        env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() },
+      },
+    );
     expect(JSON.parse(answered.stdout)).toMatchObject({ workflowId: handle.workflowId, accepted: 'created' });
     const result = await handle.result();
 
@@ -60,4 +91,3 @@ describe('CP Extender gift card survives a worker crash', () => {
     expect(holds).toEqual([expect.objectContaining({ amount: 40, state: 'confirmed' })]);
   }, 120_000);
 });
-

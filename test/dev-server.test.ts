@@ -9,7 +9,8 @@ const cli = process.env.TEMPORAL_CLI ?? path.resolve(__dirname, '..', '.tools', 
 
 describe('startDevServer with a DB file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giftflow-dev-server-'));
-  const start = () => startDevServer({ cli, dbFile: path.join(dir, 'temporal.db'), port: 0, logFile: path.join(dir, 'temporal.log') });
+  const start = () =>
+    startDevServer({ cli, dbFile: path.join(dir, 'temporal.db'), port: 0, logFile: path.join(dir, 'temporal.log') });
   let server: DevServer | undefined;
   let connection: Connection | undefined;
 

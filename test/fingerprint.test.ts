@@ -13,8 +13,15 @@ import { temporalAddress, uniqueRef } from './support/stack';
 
 /** The same order as flexyboxOrder(), typed with spaces around its values and the name in NFD. */
 const padded = () =>
-  flexyboxOrder({ customer: { fullName: '  Rene\u0301 Jensen ', email: 'rene.jensen@example.com' }, certificates: [{ type: ' Gavekort', quantity: 2, price: 250 }] });
-const normal = () => flexyboxOrder({ customer: { fullName: 'Ren\u00e9 Jensen', email: 'rene.jensen@example.com' }, certificates: [{ quantity: 2, type: 'Gavekort', price: 250 }] });
+  flexyboxOrder({
+    customer: { fullName: '  Rene\u0301 Jensen ', email: 'rene.jensen@example.com' },
+    certificates: [{ type: ' Gavekort', quantity: 2, price: 250 }],
+  });
+const normal = () =>
+  flexyboxOrder({
+    customer: { fullName: 'Ren\u00e9 Jensen', email: 'rene.jensen@example.com' },
+    certificates: [{ quantity: 2, type: 'Gavekort', price: 250 }],
+  });
 
 describe('orderFingerprint', () => {
   it('is the same for values that differ only by surrounding spaces, Unicode form or key order', () => {
@@ -23,13 +30,21 @@ describe('orderFingerprint', () => {
   });
 
   it('differs for a different value, and leaves the schema defaults out', () => {
-    expect(orderFingerprint(flexyboxOrder({ certificates: [{ type: 'Gavekort', quantity: 2, price: 251 }] }))).not.toBe(orderFingerprint(flexyboxOrder()));
-    expect(orderFingerprint(flexyboxOrder())).not.toBe(orderFingerprint(flexyboxOrderInputSchema.parse(flexyboxOrder())));
+    expect(orderFingerprint(flexyboxOrder({ certificates: [{ type: 'Gavekort', quantity: 2, price: 251 }] }))).not.toBe(
+      orderFingerprint(flexyboxOrder()),
+    );
+    expect(orderFingerprint(flexyboxOrder())).not.toBe(
+      orderFingerprint(flexyboxOrderInputSchema.parse(flexyboxOrder())),
+    );
   });
 
   it('keeps the references the CLI derives without --ref as they were (cli- and the unnormalised fingerprint)', () => {
     // Frozen: the value main derived before the fingerprint was normalised. A change would make a repeated CLI call a second order.
-    const input = { customer: { fullName: '  Karen Jensen ', email: 'karen.jensen@example.com' }, departmentId: 'x', certificates: [{ type: 'Gavekort', price: 250 }] };
+    const input = {
+      customer: { fullName: '  Karen Jensen ', email: 'karen.jensen@example.com' },
+      departmentId: 'x',
+      certificates: [{ type: 'Gavekort', price: 250 }],
+    };
     expect(inputFingerprint(input).slice(0, 16)).toBe('2f25dc395230665b');
   });
 });
@@ -43,7 +58,14 @@ describe('a repeated start', () => {
     giftflow = new GiftflowClient(temporal);
   });
   afterAll(async () => {
-    await Promise.all(started.map((id) => temporal.workflow.getHandle(id).terminate('fingerprint test done').catch(() => undefined)));
+    await Promise.all(
+      started.map((id) =>
+        temporal.workflow
+          .getHandle(id)
+          .terminate('fingerprint test done')
+          .catch(() => undefined),
+      ),
+    );
     await temporal?.connection.close();
   });
 
@@ -59,12 +81,17 @@ describe('a repeated start', () => {
     const { memo } = await temporal.workflow.getHandle(orderWorkflowId('flexybox', orderRef)).describe();
     expect(memo?.[INPUT_FINGERPRINT_MEMO]).toBe(orderFingerprint(normal()));
     expect(await start(orderRef, normal())).toBe(first);
-    await expect(start(orderRef, flexyboxOrder({ customer: { fullName: 'René Jensen', email: 'other@example.com' } }))).rejects.toThrow(GiftOrderConflictError);
+    await expect(
+      start(orderRef, flexyboxOrder({ customer: { fullName: 'René Jensen', email: 'other@example.com' } })),
+    ).rejects.toThrow(GiftOrderConflictError);
   });
 
   it.each([
     ['the caller input unnormalised (before normalisation)', (input: unknown) => inputFingerprint(input)],
-    ['the validated input (before the caller input)', (input: unknown) => inputFingerprint(flexyboxOrderInputSchema.parse(input))],
+    [
+      'the validated input (before the caller input)',
+      (input: unknown) => inputFingerprint(flexyboxOrderInputSchema.parse(input)),
+    ],
   ])('attaches to an order that recorded %s', async (_, older) => {
     const orderRef = uniqueRef('fingerprint-older');
     const workflowId = orderWorkflowId('flexybox', orderRef);

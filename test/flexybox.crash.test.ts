@@ -18,7 +18,10 @@ describe('Flexybox order survives a worker crash', () => {
     await env.sandbox.fault({ method: 'POST', path: commitPath, kind: 'delay', delayMs: 3_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1);
+    await waitFor(
+      'the sales order to exist',
+      async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1,
+    );
     // The commit is a local activity: the status query waits for its workflow task, so the sandbox says when it is in flight.
     await waitFor('the commit to be in flight', () => faultHit(env.sandbox, commitPath));
     await first.kill();
@@ -45,14 +48,19 @@ describe('Flexybox order survives a worker crash', () => {
     await env.sandbox.fault({ method: 'PUT', path: upsertPath, kind: 'delay', delayMs: 3_000, delayPhase: 'after' });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1);
+    await waitFor(
+      'the customer to exist',
+      async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1,
+    );
     await first.kill();
 
     await env.startWorker();
     await handle.result();
 
     // The upsert ran twice (the local activity again after the crash); Flexybox kept one customer.
-    const upserts = (await env.sandbox.requests()).filter((r) => r.method === 'PUT' && r.path.endsWith(`/customers/${ids.customerId}`));
+    const upserts = (await env.sandbox.requests()).filter(
+      (r) => r.method === 'PUT' && r.path.endsWith(`/customers/${ids.customerId}`),
+    );
     expect(upserts.length).toBeGreaterThanOrEqual(2);
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId })]);
@@ -66,15 +74,35 @@ describe('Flexybox order survives a worker crash', () => {
     const slowRef = uniqueRef('local-budget');
     const slow = flexyboxIdsFor(slowRef);
     // Four 503s: more than the local activity's three attempts.
-    await env.sandbox.fault({ method: 'PUT', path: `/customers/${slow.customerId}$`, kind: 'status', status: 503, times: 4 });
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: slowRef, input: flexyboxOrder() });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: `/customers/${slow.customerId}$`,
+      kind: 'status',
+      status: 503,
+      times: 4,
+    });
+    const handle = await env.giftflow.startGiftOrder({
+      provider: 'flexybox',
+      orderRef: slowRef,
+      input: flexyboxOrder(),
+    });
     await handle.result();
     expect(await ranAs(handle, 'upsertFlexyboxCustomer')).toEqual({ regular: 1, local: 1 });
     expect((await flexyboxLedgerFor(env.sandbox, slowRef)).customers).toHaveLength(1);
 
     const refusedRef = uniqueRef('local-refused');
-    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(refusedRef).customerId}$`, kind: 'status', status: 400, times: 0 });
-    const refused = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: refusedRef, input: flexyboxOrder() });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: `/customers/${flexyboxIdsFor(refusedRef).customerId}$`,
+      kind: 'status',
+      status: 400,
+      times: 0,
+    });
+    const refused = await env.giftflow.startGiftOrder({
+      provider: 'flexybox',
+      orderRef: refusedRef,
+      input: flexyboxOrder(),
+    });
     const failure = await refused.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(await ranAs(refused, 'upsertFlexyboxCustomer')).toEqual({ regular: 0, local: 1 });
@@ -83,12 +111,23 @@ describe('Flexybox order survives a worker crash', () => {
   it('finishes with one customer and one sales order after the worker is SIGKILLed right after the customer upsert', async () => {
     const orderRef = uniqueRef('crash-customer');
     const ids = flexyboxIdsFor(orderRef);
-    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'delay', delayMs: 4_000 });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: '/flexybox/pos/api/v1/salesorders$',
+      kind: 'delay',
+      delayMs: 4_000,
+    });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the customer to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1);
+    await waitFor(
+      'the customer to exist',
+      async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1,
+    );
     // Kill once Temporal has recorded the upsert (the sales order is being held), not merely once it landed.
-    await waitFor('the sales order to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
+    await waitFor(
+      'the sales order to be in flight',
+      async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder',
+    );
     await first.kill();
 
     await env.startWorker();
@@ -104,10 +143,18 @@ describe('Flexybox order survives a worker crash', () => {
   it('ends cancelled without a commit when the cancellation arrives in the same workflow task as the sales order', async () => {
     const orderRef = uniqueRef('crash-cancel-race');
     const ids = flexyboxIdsFor(orderRef);
-    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'delay', delayMs: 3_000 });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: '/flexybox/pos/api/v1/salesorders$',
+      kind: 'delay',
+      delayMs: 3_000,
+    });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order to be in flight', async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder');
+    await waitFor(
+      'the sales order to be in flight',
+      async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder',
+    );
     await first.kill();
 
     // Only activities run now: the sales order's retry completes while no worker runs the
@@ -124,8 +171,16 @@ describe('Flexybox order survives a worker crash', () => {
       'the sales order to complete',
       async () => {
         const events = (await handle.fetchHistory()).events ?? [];
-        const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createFlexyboxSalesOrder');
-        return scheduled && events.some((event) => String(event.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId));
+        const scheduled = events.find(
+          (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createFlexyboxSalesOrder',
+        );
+        return (
+          scheduled &&
+          events.some(
+            (event) =>
+              String(event.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
+          )
+        );
       },
       60_000,
     );
@@ -156,7 +211,9 @@ describe('Flexybox order survives a worker crash', () => {
     await stale.kill();
 
     await env.startWorker();
-    expect(await env.giftflow.retryOrder(handle.workflowId, { reason: 'FLEXYBOX_TOKEN rotated' })).toMatchObject({ action: 'retried-parked-step' });
+    expect(await env.giftflow.retryOrder(handle.workflowId, { reason: 'FLEXYBOX_TOKEN rotated' })).toMatchObject({
+      action: 'retried-parked-step',
+    });
     await handle.result();
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.customers).toHaveLength(1);

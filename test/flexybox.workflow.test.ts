@@ -27,19 +27,27 @@ describe('Flexybox gift-certificate order', () => {
     expect(result.issuedCertificates).toHaveLength(2);
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.customers).toHaveLength(1);
-    expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Committed', total: 500 })]);
+    expect(ledger.salesOrders).toEqual([
+      expect.objectContaining({ id: ids.salesOrderId, state: 'Committed', total: 500 }),
+    ]);
     expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId, amount: 500 })]);
 
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
     expect(status).toMatchObject({ state: 'completed', step: 'completed', lastError: null, result });
     expect(status.attempts).toEqual({ resolveCatalog: 1, upsertCustomer: 1, createSalesOrder: 1, commitSalesOrder: 1 });
     const description = await handle.describe();
-    expect(description.typedSearchAttributes.get({ name: 'GiftOrderState', type: 'KEYWORD' } as never)).toBe('completed');
+    expect(description.typedSearchAttributes.get({ name: 'GiftOrderState', type: 'KEYWORD' } as never)).toBe(
+      'completed',
+    );
   });
 
   it('commits once when the commit response is lost', async () => {
     const orderRef = uniqueRef('lost-response');
-    await env.sandbox.fault({ method: 'POST', path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`, kind: 'drop-response' });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`,
+      kind: 'drop-response',
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     const result = await handle.result();
 
@@ -53,8 +61,19 @@ describe('Flexybox gift-certificate order', () => {
 
   it('retries a 429 after Retry-After and a 503, then completes', async () => {
     const orderRef = uniqueRef('throttled');
-    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`, kind: 'status', status: 429, retryAfter: 1 });
-    await env.sandbox.fault({ method: 'POST', path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`, kind: 'status', status: 503 });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`,
+      kind: 'status',
+      status: 429,
+      retryAfter: 1,
+    });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`,
+      kind: 'status',
+      status: 503,
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     await handle.result();
 
@@ -115,7 +134,9 @@ describe('Flexybox gift-certificate order', () => {
     const orderRef = uniqueRef('conflict');
     const first = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     const changed = flexyboxOrder({ certificates: [{ type: 'Gavekort', quantity: 2, price: 300 }] });
-    await expect(env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: changed })).rejects.toThrow(GiftOrderConflictError);
+    await expect(env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: changed })).rejects.toThrow(
+      GiftOrderConflictError,
+    );
     await first.result();
     await expect(env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: changed })).rejects.toThrow(
       /already used by order giftorder-flexybox-.* with a different input/,
@@ -138,10 +159,14 @@ describe('Flexybox gift-certificate order', () => {
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as Error & { type?: string };
     expect(cause.type).toBe('ProviderRejected');
-    expect(cause.message).toMatch(/step 'resolveCatalog'.*department '00000000-0000-4000-8000-000000000000' is not one of Flexybox's departments/);
+    expect(cause.message).toMatch(
+      /step 'resolveCatalog'.*department '00000000-0000-4000-8000-000000000000' is not one of Flexybox's departments/,
+    );
     expect(cause.message).toContain(flexyboxSeed.departments.hotelNordlys.Name);
 
-    const departmentCalls = (await env.sandbox.requests()).slice(requestsBefore).filter((r) => r.path.endsWith('/departments'));
+    const departmentCalls = (await env.sandbox.requests())
+      .slice(requestsBefore)
+      .filter((r) => r.path.endsWith('/departments'));
     expect(departmentCalls).toHaveLength(1);
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
     expect(status).toMatchObject({ state: 'failed', step: 'resolveCatalog' });
@@ -152,7 +177,13 @@ describe('Flexybox gift-certificate order', () => {
     const orderRef = uniqueRef('rejected-order');
     const salesOrderPath = '/flexybox/pos/api/v1/salesorders$';
     const requestsBefore = (await env.sandbox.requests()).length;
-    await env.sandbox.fault({ method: 'PUT', path: salesOrderPath, kind: 'status', status: 400, body: { Message: 'Unknown DepartmentId' } });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: salesOrderPath,
+      kind: 'status',
+      status: 400,
+      body: { Message: 'Unknown DepartmentId' },
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     const failure = (await handle.result().catch((e: WorkflowFailedError) => e)) as WorkflowFailedError;
@@ -160,7 +191,9 @@ describe('Flexybox gift-certificate order', () => {
       "flexybox step 'createSalesOrder' (PUT /salesorders) rejected the request (HTTP 400): Unknown DepartmentId. " +
         `Nothing was paid or issued; left at the provider: CRM customer ${flexyboxIdsFor(orderRef).customerId}.`,
     );
-    const puts = (await env.sandbox.requests()).slice(requestsBefore).filter((r) => r.method === 'PUT' && r.path.endsWith('/salesorders'));
+    const puts = (await env.sandbox.requests())
+      .slice(requestsBefore)
+      .filter((r) => r.method === 'PUT' && r.path.endsWith('/salesorders'));
     expect(puts).toHaveLength(1);
   });
 
@@ -171,7 +204,9 @@ describe('Flexybox gift-certificate order', () => {
       orderRef: uniqueRef('type-id'),
       input: flexyboxOrder({ certificates: [{ type: spa.Id, price: 900 }] }),
     });
-    expect((await byId.result()).certificates).toEqual([{ typeId: spa.Id, typeName: spa.Name, quantity: 1, price: 900 }]);
+    expect((await byId.result()).certificates).toEqual([
+      { typeId: spa.Id, typeName: spa.Name, quantity: 1, price: 900 },
+    ]);
 
     const ambiguous = await env.stack.giftflow.startGiftOrder({
       provider: 'flexybox',
@@ -185,32 +220,52 @@ describe('Flexybox gift-certificate order', () => {
 
   it('refuses bad input with field-level errors and starts nothing', async () => {
     const orderRef = uniqueRef('bad-input');
-    const input = flexyboxOrder({ customer: { fullName: '', email: 'not-an-email' }, certificates: [{ type: 'Gavekort', price: -5 }] });
-    const error = (await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input }).catch((e: unknown) => e)) as GiftOrderInputError;
+    const input = flexyboxOrder({
+      customer: { fullName: '', email: 'not-an-email' },
+      certificates: [{ type: 'Gavekort', price: -5 }],
+    });
+    const error = (await env.stack.giftflow
+      .startGiftOrder({ provider: 'flexybox', orderRef, input })
+      .catch((e: unknown) => e)) as GiftOrderInputError;
     expect(error).toBeInstanceOf(GiftOrderInputError);
     expect(error.issues.map((issue) => issue.field)).toEqual(
       expect.arrayContaining(['input.customer.fullName', 'input.customer.email', 'input.certificates.0.price']),
     );
     expect(error.message).toContain('input.certificates.0.price: price must be greater than 0');
-    await expect(env.stack.temporal.workflow.getHandle(flexyboxIdsFor(orderRef).workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(env.stack.temporal.workflow.getHandle(flexyboxIdsFor(orderRef).workflowId).describe()).rejects.toThrow(
+      /not found/i,
+    );
   });
 
   it('validates input started around the client in the worker: bad input fails naming the field, good input gets its defaults', async () => {
     const start = (orderRef: string, input: unknown) =>
-      env.stack.temporal.workflow.start('flexyboxGiftCertificateOrder', { taskQueue: 'giftflow-flexybox', workflowId: flexyboxIdsFor(orderRef).workflowId, args: [input] });
+      env.stack.temporal.workflow.start('flexyboxGiftCertificateOrder', {
+        taskQueue: 'giftflow-flexybox',
+        workflowId: flexyboxIdsFor(orderRef).workflowId,
+        args: [input],
+      });
 
     const badRef = uniqueRef('raw-bad-input');
     const bad = await start(badRef, flexyboxOrder({ customer: { fullName: 'Karen Jensen', email: 'not-an-email' } }));
     const failure = (await bad.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(failure.cause).toMatchObject({ type: 'InvalidInput', message:
+    expect(failure.cause).toMatchObject({
+      type: 'InvalidInput',
+      message:
         'invalid Flexybox order input:\n  input.customer.email: email must be an e-mail address. Nothing was paid or issued; nothing was created at the provider.',
     });
     expect(await flexyboxLedgerFor(env.sandbox, badRef)).toEqual({ customers: [], salesOrders: [], payments: [] });
 
     const goodRef = uniqueRef('raw-input');
-    const good = await start(goodRef, { ...flexyboxOrder(), departmentId: `  ${flexyboxSeed.departments.hotelNordlys.Id} ` });
-    expect(await good.result()).toMatchObject({ currency: 'DKK', departmentId: flexyboxSeed.departments.hotelNordlys.Id, total: 500 });
+    const good = await start(goodRef, {
+      ...flexyboxOrder(),
+      departmentId: `  ${flexyboxSeed.departments.hotelNordlys.Id} `,
+    });
+    expect(await good.result()).toMatchObject({
+      currency: 'DKK',
+      departmentId: flexyboxSeed.departments.hotelNordlys.Id,
+      total: 500,
+    });
   });
 
   it('finishes a commit already under way when cancelled, and says the cancellation could not undo it', async () => {
@@ -219,7 +274,10 @@ describe('Flexybox gift-certificate order', () => {
     // Hold the commit long enough to cancel while the sales order exists but is unpaid.
     await env.sandbox.fault({ method: 'POST', path: `${salesOrderId}/commit$`, kind: 'status', status: 503, times: 0 });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the commit to be retried', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    await waitFor(
+      'the commit to be retried',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying,
+    );
     await env.stack.giftflow.cancelOrder(handle.workflowId);
 
     // The commit runs in a non-cancellable scope, so it keeps retrying until Flexybox answers.
@@ -231,15 +289,28 @@ describe('Flexybox gift-certificate order', () => {
 
   it('cancels cleanly while the sales order is being created and names the customer it created', async () => {
     const orderRef = uniqueRef('cancel-early');
-    await env.sandbox.fault({ method: 'PUT', path: '/flexybox/pos/api/v1/salesorders$', kind: 'status', status: 503, times: 0 });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: '/flexybox/pos/api/v1/salesorders$',
+      kind: 'status',
+      status: 503,
+      times: 0,
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order to be retried', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    await waitFor(
+      'the sales order to be retried',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying,
+    );
     await env.stack.giftflow.cancelOrder(handle.workflowId);
 
     const failure = (await handle.result().catch((e: WorkflowFailedError) => e)) as WorkflowFailedError;
     expect(failure.cause).toBeInstanceOf(CancelledFailure);
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
-    expect(status).toMatchObject({ state: 'cancelled', workflowStatus: 'CANCELLED', providerIds: { customerId: flexyboxIdsFor(orderRef).customerId } });
+    expect(status).toMatchObject({
+      state: 'cancelled',
+      workflowStatus: 'CANCELLED',
+      providerIds: { customerId: flexyboxIdsFor(orderRef).customerId },
+    });
     expect(status.lastError).toMatch(/cancelled before commit; nothing was paid\. Created at Flexybox: CRM customer/);
     expect(status.lastError).toContain('(createSalesOrder) may also have landed');
     expect((await flexyboxLedgerFor(env.sandbox, orderRef)).payments).toHaveLength(0);

@@ -40,7 +40,9 @@ async function startTestCluster(cli: string): Promise<void> {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });
-  process.stderr.write(`\n[cluster] temporal-server on PostgreSQL ready at ${cluster.address} in ${((Date.now() - started) / 1000).toFixed(1)} s (logs: ${cluster.logDir})\n`);
+  process.stderr.write(
+    `\n[cluster] temporal-server on PostgreSQL ready at ${cluster.address} in ${((Date.now() - started) / 1000).toFixed(1)} s (logs: ${cluster.logDir})\n`,
+  );
   process.env.TEMPORAL_TEST_ADDRESS = cluster.address;
   globalThis.__giftflowStopTemporal = async () => {
     await cluster.stop();

@@ -41,12 +41,22 @@ describe('a Go backend (examples/go-backend, official Go SDK, remote data conver
     buildDir = mkdtempSync(path.join(os.tmpdir(), 'giftflow-go-backend-'));
     binary = path.join(buildDir, 'go-backend');
     // The default GOMODCACHE and GOCACHE stay in use: after the first build on a machine, this takes seconds.
-    await run('go', ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: PROGRAM_DIR, timeout: 540_000 }).catch((error: NodeJS.ErrnoException & { stderr?: string }) => {
-      throw new Error(error.code === 'ENOENT' ? 'go is not on PATH: install Go (the version in examples/go-backend/go.mod) to run this test' : `go build in examples/go-backend failed: ${error.stderr ?? error.message}`);
-    });
+    await run('go', ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: PROGRAM_DIR, timeout: 540_000 }).catch(
+      (error: NodeJS.ErrnoException & { stderr?: string }) => {
+        throw new Error(
+          error.code === 'ENOENT'
+            ? 'go is not on PATH: install Go (the version in examples/go-backend/go.mod) to run this test'
+            : `go build in examples/go-backend failed: ${error.stderr ?? error.message}`,
+        );
+      },
+    );
     // The codec server as `giftflow codec-server` runs it, with the workers' keys and a bearer token.
     codec = await startCodecServerFromEnv(
-      { GIFTFLOW_CODEC_KEYS: process.env.GIFTFLOW_CODEC_KEYS, GIFTFLOW_CODEC_SERVER_PORT: '0', GIFTFLOW_CODEC_AUTH_TOKEN: token },
+      {
+        GIFTFLOW_CODEC_KEYS: process.env.GIFTFLOW_CODEC_KEYS,
+        GIFTFLOW_CODEC_SERVER_PORT: '0',
+        GIFTFLOW_CODEC_AUTH_TOKEN: token,
+      },
       (line) => codecLog.push(line),
     );
   }, 600_000);
@@ -58,7 +68,12 @@ describe('a Go backend (examples/go-backend, official Go SDK, remote data conver
 
   const goBackend = (ref: string, codecToken = token) =>
     run(binary, ['-ref', ref, '-input', EXAMPLE_INPUT, '-timeout', '30s'], {
-      env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: temporalAddress(), GIFTFLOW_CODEC_ENDPOINT: codec.url, GIFTFLOW_CODEC_AUTH_TOKEN: codecToken },
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: temporalAddress(),
+        GIFTFLOW_CODEC_ENDPOINT: codec.url,
+        GIFTFLOW_CODEC_AUTH_TOKEN: codecToken,
+      },
       timeout: 45_000,
     });
 
@@ -76,7 +91,9 @@ describe('a Go backend (examples/go-backend, official Go SDK, remote data conver
       search: { query: `GiftProvider='flexybox' AND GiftOrderRef='${ref}'`, found: [ids.workflowId] },
     });
     const ledger = await flexyboxLedgerFor(env.sandbox, ref);
-    expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Committed', total: 500 })]);
+    expect(ledger.salesOrders).toEqual([
+      expect.objectContaining({ id: ids.salesOrderId, state: 'Committed', total: 500 }),
+    ]);
     expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId, amount: 500 })]);
 
     // The Go program sent the input encrypted: history holds what the codec server encoded.
@@ -104,8 +121,12 @@ describe('a Go backend (examples/go-backend, official Go SDK, remote data conver
       (error: { code?: number; stderr?: string }) => error,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain(`codec server at ${codec.url} (GIFTFLOW_CODEC_ENDPOINT) refused or unreachable; set GIFTFLOW_CODEC_AUTH_TOKEN`);
+    expect(failure?.stderr).toContain(
+      `codec server at ${codec.url} (GIFTFLOW_CODEC_ENDPOINT) refused or unreachable; set GIFTFLOW_CODEC_AUTH_TOKEN`,
+    );
     expect(codecLog.some((line) => line.startsWith('codec POST /encode 401'))).toBe(true);
-    await expect(env.stack.temporal.workflow.getHandle(flexyboxIdsFor(ref).workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(env.stack.temporal.workflow.getHandle(flexyboxIdsFor(ref).workflowId).describe()).rejects.toThrow(
+      /not found/i,
+    );
   });
 });

@@ -11,7 +11,20 @@ import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The project's source folders: tsconfig.json's, and the two it compiles through imports. */
-const FOLDERS = ['bin', 'contracts', 'config', 'workflows', 'activities', 'workers', 'client', 'sandbox', 'scripts', 'test', 'observability', 'security'];
+const FOLDERS = [
+  'bin',
+  'contracts',
+  'config',
+  'workflows',
+  'activities',
+  'workers',
+  'client',
+  'sandbox',
+  'scripts',
+  'test',
+  'observability',
+  'security',
+];
 /** Packages that must never reach the workflow bundle (Node built-ins are checked apart). */
 const BANNED_IN_WORKFLOWS = ['zod', 'undici', 'fastify'];
 
@@ -36,14 +49,20 @@ function importsOf(file: string): Import[] {
   source.forEachChild((node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined;
-      const onlyTypeNames = !!named && named.length > 0 && !clause?.name && named.every((element) => element.isTypeOnly);
+      const named =
+        clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined;
+      const onlyTypeNames =
+        !!named && named.length > 0 && !clause?.name && named.every((element) => element.isTypeOnly);
       found.push({ specifier: node.moduleSpecifier.text, typeOnly: !!clause?.isTypeOnly || onlyTypeNames });
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
       const onlyTypeNames = !!named && named.length > 0 && named.every((element) => element.isTypeOnly);
       found.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly || onlyTypeNames });
-    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       found.push({ specifier: node.moduleReference.expression.text, typeOnly: node.isTypeOnly });
     }
   });
@@ -58,11 +77,18 @@ function resolveLocal(from: string, specifier: string): string | undefined {
 }
 
 const rel = (file: string) => path.relative(ROOT, file);
-const isBuiltin = (specifier: string) => specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]);
-const packageOf = (specifier: string) => (specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
+const isBuiltin = (specifier: string) =>
+  specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]);
+const packageOf = (specifier: string) =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
 
 const FILES = FOLDERS.flatMap((folder) => sourceFiles(path.join(ROOT, folder)));
-const GRAPH = new Map(FILES.map((file) => [file, importsOf(file).map((imported) => ({ ...imported, local: resolveLocal(file, imported.specifier) }))]));
+const GRAPH = new Map(
+  FILES.map((file) => [
+    file,
+    importsOf(file).map((imported) => ({ ...imported, local: resolveLocal(file, imported.specifier) })),
+  ]),
+);
 
 type Graph = Map<string, { local?: string }[]>;
 
@@ -124,7 +150,10 @@ function workflowOffences(graph: ImportGraph): string[] {
   return [...workflowModules(graph)].flatMap((file) =>
     graph
       .get(file)!
-      .filter(({ specifier, typeOnly }) => !typeOnly && (isBuiltin(specifier) || BANNED_IN_WORKFLOWS.includes(packageOf(specifier))))
+      .filter(
+        ({ specifier, typeOnly }) =>
+          !typeOnly && (isBuiltin(specifier) || BANNED_IN_WORKFLOWS.includes(packageOf(specifier))),
+      )
       .map(({ specifier }) => `${rel(file)} imports ${specifier}`),
   );
 }
@@ -132,7 +161,11 @@ function workflowOffences(graph: ImportGraph): string[] {
 describe('the import graph', () => {
   test('reads the whole project, so a cycle anywhere would be seen', () => {
     expect(FILES.length).toBeGreaterThan(100);
-    expect(GRAPH.get(path.join(ROOT, 'client', 'index.ts'))!.some(({ local }) => local && rel(local) === path.join('client', 'orders.ts'))).toBe(true);
+    expect(
+      GRAPH.get(path.join(ROOT, 'client', 'index.ts'))!.some(
+        ({ local }) => local && rel(local) === path.join('client', 'orders.ts'),
+      ),
+    ).toBe(true);
   });
 
   test('finds a cycle and names its files', () => {
@@ -154,15 +187,33 @@ describe('the import graph', () => {
   test('finds a banned import reached at runtime from workflow code, and not one behind import type', () => {
     const at = (name: string) => path.join(ROOT, name);
     const graph: ImportGraph = new Map([
-      [at('workflows/a.ts'), [{ specifier: '../lib/b', typeOnly: false, local: at('lib/b.ts') }, { specifier: '../lib/c', typeOnly: true, local: at('lib/c.ts') }]],
-      [at('lib/b.ts'), [{ specifier: 'zod', typeOnly: false }, { specifier: 'fs', typeOnly: false }, { specifier: 'undici', typeOnly: true }]],
+      [
+        at('workflows/a.ts'),
+        [
+          { specifier: '../lib/b', typeOnly: false, local: at('lib/b.ts') },
+          { specifier: '../lib/c', typeOnly: true, local: at('lib/c.ts') },
+        ],
+      ],
+      [
+        at('lib/b.ts'),
+        [
+          { specifier: 'zod', typeOnly: false },
+          { specifier: 'fs', typeOnly: false },
+          { specifier: 'undici', typeOnly: true },
+        ],
+      ],
       [at('lib/c.ts'), [{ specifier: 'fastify', typeOnly: false }]],
     ]);
-    expect(workflowOffences(graph)).toEqual([`${path.join('lib', 'b.ts')} imports zod`, `${path.join('lib', 'b.ts')} imports fs`]);
+    expect(workflowOffences(graph)).toEqual([
+      `${path.join('lib', 'b.ts')} imports zod`,
+      `${path.join('lib', 'b.ts')} imports fs`,
+    ]);
   });
 
   test('keeps Node built-ins, zod, undici and fastify out of every module workflow code evaluates', () => {
-    expect([...workflowModules(GRAPH)].map(rel)).toEqual(expect.arrayContaining([path.join('workflows', 'index.ts'), path.join('contracts', 'shared.ts')]));
+    expect([...workflowModules(GRAPH)].map(rel)).toEqual(
+      expect.arrayContaining([path.join('workflows', 'index.ts'), path.join('contracts', 'shared.ts')]),
+    );
     expect(workflowOffences(GRAPH)).toEqual([]);
   });
 });

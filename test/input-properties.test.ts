@@ -35,25 +35,56 @@ const name = fc
   .map(([value, pad, nfd]) => `${pad}${nfd ? value.normalize('NFD') : value}${pad}`);
 const id = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,20}$/);
 const email = fc
-  .tuple(fc.stringMatching(/^[a-z0-9]([a-z0-9_+-]{0,12}[a-z0-9])?$/), fc.constantFrom('', 'ø', 'ü'), fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.constantFrom('dk', 'com', 'se', 'co.uk'))
+  .tuple(
+    fc.stringMatching(/^[a-z0-9]([a-z0-9_+-]{0,12}[a-z0-9])?$/),
+    fc.constantFrom('', 'ø', 'ü'),
+    fc.stringMatching(/^[a-z0-9]{1,12}$/),
+    fc.constantFrom('dk', 'com', 'se', 'co.uk'),
+  )
   .map(([local, accent, domain, tld]) => `${local}${accent}@${domain}.${tld}`);
 const asciiEmail = fc
-  .tuple(fc.stringMatching(/^[a-z0-9]([a-z0-9_+-]{0,12}[a-z0-9])?$/), fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.constantFrom('dk', 'com', 'se'))
+  .tuple(
+    fc.stringMatching(/^[a-z0-9]([a-z0-9_+-]{0,12}[a-z0-9])?$/),
+    fc.stringMatching(/^[a-z0-9]{1,12}$/),
+    fc.constantFrom('dk', 'com', 'se'),
+  )
   .map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 const hex24 = fc.stringMatching(/^[a-f0-9]{24}$/);
 
 /** An amount at `scale`, as a JSON number or a decimal string (with trailing zeros), from 1 minor unit to the cap. */
 const amount = (scale: AmountScale) =>
-  fc.tuple(fc.integer({ min: 1, max: 1_000_000 * 10 ** scale.decimals }), fc.boolean()).map(([minor, asString]) => (asString ? formatMinorUnits(minor, scale.decimals) : fromMinorUnits(minor, scale.decimals)));
+  fc
+    .tuple(fc.integer({ min: 1, max: 1_000_000 * 10 ** scale.decimals }), fc.boolean())
+    .map(([minor, asString]) =>
+      asString ? formatMinorUnits(minor, scale.decimals) : fromMinorUnits(minor, scale.decimals),
+    );
 
 const flexyboxInput: fc.Arbitrary<FlexyboxOrderInput> = fc
   .constantFrom(undefined, 'DKK', 'EUR', 'JPY', 'KWD', 'NOK')
   .chain((currency) =>
     fc.record(
       {
-        customer: fc.record({ fullName: name, email, phoneNumber: fc.stringMatching(/^\+?[0-9 ]{4,20}$/), postalCode: fc.stringMatching(/^[0-9]{4}$/) }, { requiredKeys: ['fullName', 'email'] }),
+        customer: fc.record(
+          {
+            fullName: name,
+            email,
+            phoneNumber: fc.stringMatching(/^\+?[0-9 ]{4,20}$/),
+            postalCode: fc.stringMatching(/^[0-9]{4}$/),
+          },
+          { requiredKeys: ['fullName', 'email'] },
+        ),
         departmentId: id,
-        certificates: fc.array(fc.record({ type: name, quantity: fc.integer({ min: 1, max: 1000 }), price: amount(currencyScale(currency ?? 'DKK')) }, { requiredKeys: ['type', 'price'] }), { minLength: 1, maxLength: 5 }),
+        certificates: fc.array(
+          fc.record(
+            {
+              type: name,
+              quantity: fc.integer({ min: 1, max: 1000 }),
+              price: amount(currencyScale(currency ?? 'DKK')),
+            },
+            { requiredKeys: ['type', 'price'] },
+          ),
+          { minLength: 1, maxLength: 5 },
+        ),
         currency: fc.constant(currency),
         paymentType: fc.constantFrom('Mastercard', 'Visa'),
       },
@@ -62,24 +93,57 @@ const flexyboxInput: fc.Arbitrary<FlexyboxOrderInput> = fc
   )
   .map((input) => JSON.parse(JSON.stringify(input)) as FlexyboxOrderInput);
 
-const cpExtenderIssueInput: fc.Arbitrary<CpExtenderIssueInput> = fc
-  .record(
-    { customerNumber: id, giftCardCode: fc.constantFrom('GC', 'GC50'), giftCardValue: amount(PROVIDER_SCALES.cpextender), saleId: id, agency: name, requestName: id, giftCardId: id },
-    { requiredKeys: ['customerNumber', 'giftCardCode', 'giftCardValue', 'agency'] },
-  );
+const cpExtenderIssueInput: fc.Arbitrary<CpExtenderIssueInput> = fc.record(
+  {
+    customerNumber: id,
+    giftCardCode: fc.constantFrom('GC', 'GC50'),
+    giftCardValue: amount(PROVIDER_SCALES.cpextender),
+    saleId: id,
+    agency: name,
+    requestName: id,
+    giftCardId: id,
+  },
+  { requiredKeys: ['customerNumber', 'giftCardCode', 'giftCardValue', 'agency'] },
+);
 
 const cpExtenderRedeemInput: fc.Arbitrary<CpExtenderRedeemInput> = fc.oneof(
-  fc.record({ giftCardId: id, amount: amount(PROVIDER_SCALES.cpextender), saleId: id, autoConfirm: fc.boolean() }, { requiredKeys: ['giftCardId', 'amount'] }),
-  fc.record({ giftCardId: id, points: fc.integer({ min: 1, max: 100_000_000 }), holdTimeoutSeconds: fc.integer({ min: 1, max: 3600 }) }, { requiredKeys: ['giftCardId', 'points'] }),
+  fc.record(
+    { giftCardId: id, amount: amount(PROVIDER_SCALES.cpextender), saleId: id, autoConfirm: fc.boolean() },
+    { requiredKeys: ['giftCardId', 'amount'] },
+  ),
+  fc.record(
+    {
+      giftCardId: id,
+      points: fc.integer({ min: 1, max: 100_000_000 }),
+      holdTimeoutSeconds: fc.integer({ min: 1, max: 3600 }),
+    },
+    { requiredKeys: ['giftCardId', 'points'] },
+  ),
 );
 
 const smartGiftInput: fc.Arbitrary<SmartGiftOrderInput> = fc.record({
   items: fc.uniqueArray(
-    fc.record({ id: fc.integer({ min: 1, max: 50 }), price: amount(PROVIDER_SCALES.smartgift), to: name, message: fc.constantFrom('Happy birthday!', 'God jul\nog godt nytår'), code: fc.stringMatching(/^[A-Z0-9]{6,12}$/) }, { requiredKeys: ['id', 'price'] }),
+    fc.record(
+      {
+        id: fc.integer({ min: 1, max: 50 }),
+        price: amount(PROVIDER_SCALES.smartgift),
+        to: name,
+        message: fc.constantFrom('Happy birthday!', 'God jul\nog godt nytår'),
+        code: fc.stringMatching(/^[A-Z0-9]{6,12}$/),
+      },
+      { requiredKeys: ['id', 'price'] },
+    ),
     { minLength: 1, maxLength: 5, selector: (item) => item.code?.toUpperCase() ?? Symbol() },
   ),
   customer: fc.record({ email, first_name: name }, { requiredKeys: ['email'] }),
-  delivery: fc.oneof(fc.record({ method: fc.constant(1 as const), email }), fc.record({ method: fc.constant(2 as const), address1: name, postcode: fc.stringMatching(/^[A-Z0-9]{2,4} [A-Z0-9]{3}$/) })),
+  delivery: fc.oneof(
+    fc.record({ method: fc.constant(1 as const), email }),
+    fc.record({
+      method: fc.constant(2 as const),
+      address1: name,
+      postcode: fc.stringMatching(/^[A-Z0-9]{2,4} [A-Z0-9]{3}$/),
+    }),
+  ),
   payment_method: fc.integer({ min: 1, max: 5 }),
 });
 
@@ -88,7 +152,14 @@ const paywayInput: fc.Arbitrary<PaywayOrderInput> = fc.record(
     giver_email: asciiEmail,
     product_code: id,
     period_id: hex24,
-    gift_delivery_address: fc.record({ first_name: name, last_name: name, street: name, city: name, zip_code: fc.stringMatching(/^[0-9]{5}$/), country_code: fc.constantFrom('SE', 'DK') }),
+    gift_delivery_address: fc.record({
+      first_name: name,
+      last_name: name,
+      street: name,
+      city: name,
+      zip_code: fc.stringMatching(/^[0-9]{5}$/),
+      country_code: fc.constantFrom('SE', 'DK'),
+    }),
     traffic_source: id,
   },
   { requiredKeys: ['giver_email', 'product_code', 'period_id', 'gift_delivery_address'] },
@@ -98,7 +169,9 @@ const paywayInput: fc.Arbitrary<PaywayOrderInput> = fc.record(
 
 /** Every JSON number in `text` under one of `fields`, as written. */
 function amountsIn(text: string, fields: string[]): string[] {
-  return fields.flatMap((field) => [...text.matchAll(new RegExp(`"${field}":(-?[0-9.eE+-]+)`, 'g'))].map((match) => match[1]));
+  return fields.flatMap((field) =>
+    [...text.matchAll(new RegExp(`"${field}":(-?[0-9.eE+-]+)`, 'g'))].map((match) => match[1]),
+  );
 }
 
 const exactAt = (scale: AmountScale) => new RegExp(`^[0-9]+(\\.[0-9]{1,${Math.max(scale.decimals, 1)}})?$`);
@@ -121,7 +194,8 @@ describe('every valid input maps to the same provider request on every run', () 
         expect(second).toBe(first);
         expect(JSON.stringify(build(input))).toBe(first);
         // Every amount is written exactly: no binary-float tails such as 0.30000000000000004.
-        for (const written of amountsIn(first, [...amountFields])) expect(written).toMatch(exactAt({ decimals: 3, of: '' }));
+        for (const written of amountsIn(first, [...amountFields]))
+          expect(written).toMatch(exactAt({ decimals: 3, of: '' }));
       }),
       { numRuns: RUNS },
     );
@@ -135,9 +209,13 @@ describe('every valid input maps to the same provider request on every run', () 
       ['smartGift', smartGiftInput],
       ['payway', paywayInput],
     ];
-    const inputs = kinds.flatMap(([kind, arbitrary]) => fc.sample(arbitrary, { numRuns: 100, seed: 2026 }).map((input): [RequestKind, unknown] => [kind, input]));
+    const inputs = kinds.flatMap(([kind, arbitrary]) =>
+      fc.sample(arbitrary, { numRuns: 100, seed: 2026 }).map((input): [RequestKind, unknown] => [kind, input]),
+    );
     const here = inputs.map(([kind, input]) => JSON.stringify(requests[kind](input)));
-    expect(await requestsInAnotherProcess(inputs.map(([kind, input]) => [kind, JSON.parse(JSON.stringify(input))]))).toEqual(here);
+    expect(
+      await requestsInAnotherProcess(inputs.map(([kind, input]) => [kind, JSON.parse(JSON.stringify(input))])),
+    ).toEqual(here);
   });
 
   it('writes each amount exactly as the caller gave it, at the currency decimals (JPY 0, DKK 2, KWD 3)', () => {
@@ -176,7 +254,10 @@ const BREAKS: Record<'flexybox' | 'cpextender' | 'smartgift' | 'payway' | 'redee
     { path: 'agency', apply: (input) => (input.agency = 'A'.repeat(201)) },
   ],
   redeem: [
-    { path: 'amount', apply: (input) => ((delete input.points, delete input.holdTimeoutSeconds), (input.amount = 0.001)) },
+    {
+      path: 'amount',
+      apply: (input) => ((delete input.points, delete input.holdTimeoutSeconds), (input.amount = 0.001)),
+    },
     { path: 'giftCardId', apply: (input) => (input.giftCardId = '\u200B') },
   ],
   smartgift: [
@@ -229,7 +310,11 @@ describe('every invalid input is refused before any workflow starts, naming the 
     await fc.assert(
       fc.asyncProperty(broken(arbitrary as fc.Arbitrary<unknown>, breaks), async ({ input, field }) => {
         const orderRef = uniqueRef(`invalid-${provider}`);
-        await refusedBeforeStart(() => giftflow.startGiftOrder({ provider, orderRef, input: input as never }), orderWorkflowId(provider, orderRef), field);
+        await refusedBeforeStart(
+          () => giftflow.startGiftOrder({ provider, orderRef, input: input as never }),
+          orderWorkflowId(provider, orderRef),
+          field,
+        );
       }),
       { numRuns: 25 },
     );
@@ -240,7 +325,11 @@ describe('every invalid input is refused before any workflow starts, naming the 
     await fc.assert(
       fc.asyncProperty(broken(cpExtenderRedeemInput, BREAKS.redeem), async ({ input, field }) => {
         const redemptionRef = uniqueRef('invalid-redeem');
-        await refusedBeforeStart(() => cpextender.redeem({ redemptionRef, input: input as never }), redemptionWorkflowId(redemptionRef), field);
+        await refusedBeforeStart(
+          () => cpextender.redeem({ redemptionRef, input: input as never }),
+          redemptionWorkflowId(redemptionRef),
+          field,
+        );
       }),
       { numRuns: 25 },
     );

@@ -26,7 +26,12 @@ const karen = {
   phoneNumber: '20 30 40 50',
   streetAddress: 'Strandvejen 112',
 };
-const smartGiftCustomer = { first_name: 'Ingrid', last_name: 'Sørensen', email: 'ingrid.logtest@example.com', address1: 'Algade 7' };
+const smartGiftCustomer = {
+  first_name: 'Ingrid',
+  last_name: 'Sørensen',
+  email: 'ingrid.logtest@example.com',
+  address1: 'Algade 7',
+};
 const voucher = { code: 'LOGTEST7CODE', message: 'Tillykke med dagen, Maja', to: 'Maja Holm' };
 const paywayAddress = {
   first_name: 'Astrid',
@@ -65,23 +70,52 @@ describe('worker log redaction', () => {
     const payway = await env.giftflow.startGiftOrder({
       provider: 'payway',
       orderRef: uniqueRef('logs-pw'),
-      input: paywayOrder({ giver_account_id: undefined, giver_email: 'astrid.logtest@example.se', gift_delivery_address: paywayAddress }),
+      input: paywayOrder({
+        giver_account_id: undefined,
+        giver_email: 'astrid.logtest@example.se',
+        gift_delivery_address: paywayAddress,
+      }),
     });
-    const card = (await (await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('logs-cpx'), input: cpExtenderIssue() })).result()) as CpExtenderIssueResult;
+    const card = (await (
+      await env.giftflow.startGiftOrder({
+        provider: 'cpextender',
+        orderRef: uniqueRef('logs-cpx'),
+        input: cpExtenderIssue(),
+      })
+    ).result()) as CpExtenderIssueResult;
     const redemption = (await (
-      await env.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('logs-cpx-redeem'), input: { giftCardId: card.giftCardId, amount: 25, autoConfirm: true } })
+      await env.giftflow.cpextender.redeem({
+        redemptionRef: uniqueRef('logs-cpx-redeem'),
+        input: { giftCardId: card.giftCardId, amount: 25, autoConfirm: true },
+      })
     ).result()) as CpExtenderRedeemResult;
     // A parked redemption: CP Extender refuses our token at Confirm, once the AuthCode is
     // recorded; the workflow logs "order needs attention", and an operator's retry finishes it.
-    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Authorize/Confirm$', kind: 'status', status: 401, body: { Message: 'token expired' } });
-    const parking = await env.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('logs-cpx-park'), input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true } });
-    await waitFor('the redemption to park', async () => (await env.giftflow.getOrderStatus(parking.workflowId)).state === 'needs-attention');
+    await env.sandbox.fault({
+      method: 'POST',
+      path: '/cpextender/Authorize/Confirm$',
+      kind: 'status',
+      status: 401,
+      body: { Message: 'token expired' },
+    });
+    const parking = await env.giftflow.cpextender.redeem({
+      redemptionRef: uniqueRef('logs-cpx-park'),
+      input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true },
+    });
+    await waitFor(
+      'the redemption to park',
+      async () => (await env.giftflow.getOrderStatus(parking.workflowId)).state === 'needs-attention',
+    );
     await env.sandbox.clearFaults();
     await env.giftflow.retryOrder(parking.workflowId, { reason: 'token rotated' });
     const parked = (await parking.result()) as CpExtenderRedeemResult;
     // A failed order: CP Extender refuses the customer after a GiftCardId was reserved, and the
     // failure (logged as "Workflow failed") names the reservation left behind.
-    const failing = await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('logs-cpx-fail'), input: cpExtenderIssue({ customerNumber: '1111111111' }) });
+    const failing = await env.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef: uniqueRef('logs-cpx-fail'),
+      input: cpExtenderIssue({ customerNumber: '1111111111' }),
+    });
     await expect(failing.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const reserved = (await env.giftflow.getOrderStatus(failing.workflowId)).providerIds.giftCardId as string;
 
@@ -120,7 +154,9 @@ describe('worker log redaction', () => {
     expect(sg.voucherCodes).toContain(voucher.code);
     const leaked = sensitive.filter((value) => output.toLowerCase().includes(value.toLowerCase()));
     // On failure, show the offending lines rather than the whole DEBUG log.
-    const lines = output.split('\n').filter((line) => leaked.some((value) => line.toLowerCase().includes(value.toLowerCase())));
+    const lines = output
+      .split('\n')
+      .filter((line) => leaked.some((value) => line.toLowerCase().includes(value.toLowerCase())));
     expect({ leaked, lines }).toEqual({ leaked: [], lines: [] });
 
     // Still useful: the error paths were logged, with provider, step and workflow ID.

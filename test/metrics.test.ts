@@ -41,18 +41,27 @@ async function promtool(...args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (failure.code === 'ENOENT') throw new Error("promtool not found: install Debian's prometheus package (apt-get install -y prometheus), which ships it");
+    if (failure.code === 'ENOENT')
+      throw new Error(
+        "promtool not found: install Debian's prometheus package (apt-get install -y prometheus), which ships it",
+      );
     throw new Error(`promtool ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
   }
 }
 
 /** Every PromQL expression of the alert rules and of the dashboard's panels. */
 function shippedQueries(): { where: string; expr: string }[] {
-  const rules = (parseYaml(fs.readFileSync(ALERTS, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
-  const dashboard = JSON.parse(fs.readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+  const rules = (
+    parseYaml(fs.readFileSync(ALERTS, 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] }
+  ).groups.flatMap((group) => group.rules);
+  const dashboard = JSON.parse(fs.readFileSync(DASHBOARD, 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
   return [
     ...rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: String(rule.expr) })),
-    ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ where: `panel '${panel.title}'`, expr: target.expr }))),
+    ...dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ where: `panel '${panel.title}'`, expr: target.expr })),
+    ),
   ];
 }
 
@@ -60,24 +69,62 @@ describe('worker metrics', () => {
   it('counts orders per provider, times provider calls, gauges waiting orders and serves the SDK metrics the alerts and dashboard query', async () => {
     const address = `127.0.0.1:${await freePort()}`;
     // No workflow cache: every workflow task replays its run from the start, and each run must still count once.
-    const worker = await env.startWorker({ GIFTFLOW_METRICS_ADDRESS: address, GIFTFLOW_WAITING_ORDERS_INTERVAL_MS: '300', GIFTFLOW_MAX_CACHED_WORKFLOWS: '0' });
+    const worker = await env.startWorker({
+      GIFTFLOW_METRICS_ADDRESS: address,
+      GIFTFLOW_WAITING_ORDERS_INTERVAL_MS: '300',
+      GIFTFLOW_MAX_CACHED_WORKFLOWS: '0',
+    });
     const metricsUrl = `http://${address}/metrics`;
     expect(worker.output()).toContain(`metrics ${metricsUrl}`);
-    const waiting = async (state: string) => total(await scrape(metricsUrl), ORDERS_WAITING, { provider: 'cpextender', state });
+    const waiting = async (state: string) =>
+      total(await scrape(metricsUrl), ORDERS_WAITING, { provider: 'cpextender', state });
 
     // Flexybox's catalogue answers once with a body that breaks its contract: a failed call, then a retried one.
-    await env.sandbox.fault({ method: 'GET', path: '/flexybox/pos/api/v1/odata/giftcertificatetypes$', kind: 'status', status: 200, body: { unexpected: true } });
+    await env.sandbox.fault({
+      method: 'GET',
+      path: '/flexybox/pos/api/v1/odata/giftcertificatetypes$',
+      kind: 'status',
+      status: 200,
+      body: { unexpected: true },
+    });
     const orders = [
-      await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: uniqueRef('metrics-fx'), input: flexyboxOrder() }),
-      await env.giftflow.startGiftOrder({ provider: 'smartgift', orderRef: uniqueRef('metrics-sg'), input: smartGiftOrder() }),
-      await env.giftflow.startGiftOrder({ provider: 'payway', orderRef: uniqueRef('metrics-pw'), input: paywayOrder() }),
+      await env.giftflow.startGiftOrder({
+        provider: 'flexybox',
+        orderRef: uniqueRef('metrics-fx'),
+        input: flexyboxOrder(),
+      }),
+      await env.giftflow.startGiftOrder({
+        provider: 'smartgift',
+        orderRef: uniqueRef('metrics-sg'),
+        input: smartGiftOrder(),
+      }),
+      await env.giftflow.startGiftOrder({
+        provider: 'payway',
+        orderRef: uniqueRef('metrics-pw'),
+        input: paywayOrder(),
+      }),
     ];
-    const card = (await (await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('metrics-cpx'), input: cpExtenderIssue() })).result()) as CpExtenderIssueResult;
+    const card = (await (
+      await env.giftflow.startGiftOrder({
+        provider: 'cpextender',
+        orderRef: uniqueRef('metrics-cpx'),
+        input: cpExtenderIssue(),
+      })
+    ).result()) as CpExtenderIssueResult;
     await Promise.all(orders.map((order) => order.result()));
 
     // A redemption parks: CP Extender refuses our token at Confirm; the gauge shows it until the retry.
-    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Authorize/Confirm$', kind: 'status', status: 401, body: { Message: 'token expired' } });
-    const parking = await env.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('metrics-cpx-park'), input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true } });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: '/cpextender/Authorize/Confirm$',
+      kind: 'status',
+      status: 401,
+      body: { Message: 'token expired' },
+    });
+    const parking = await env.giftflow.cpextender.redeem({
+      redemptionRef: uniqueRef('metrics-cpx-park'),
+      input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true },
+    });
     await waitFor('the parked redemption in the waiting gauge', async () => (await waiting('needs-attention')) === 1);
     await env.sandbox.clearFaults();
     await env.giftflow.retryOrder(parking.workflowId, { reason: 'token rotated' });
@@ -85,7 +132,11 @@ describe('worker metrics', () => {
     await waitFor('the waiting gauge back at 0', async () => (await waiting('needs-attention')) === 0);
 
     // A failed order: CP Extender refuses the customer.
-    const failing = await env.giftflow.startGiftOrder({ provider: 'cpextender', orderRef: uniqueRef('metrics-cpx-fail'), input: cpExtenderIssue({ customerNumber: '1111111111' }) });
+    const failing = await env.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef: uniqueRef('metrics-cpx-fail'),
+      input: cpExtenderIssue({ customerNumber: '1111111111' }),
+    });
     await expect(failing.result()).rejects.toBeInstanceOf(WorkflowFailedError);
 
     // Workflow-side metrics reach the exporter through a sink, just after the workflow task completes.
@@ -95,8 +146,16 @@ describe('worker metrics', () => {
     });
 
     // Order counters: one run per provider order; CP Extender ran an issue, the redemption and the failed issue.
-    const count = (metric: string, provider: string, labels: Record<string, string> = {}) => total(samples, metric, { provider, ...labels });
-    expect(Object.fromEntries(PROVIDERS.map((provider) => [provider, [count(ORDER_METRICS.started, provider), count(ORDER_METRICS.completed, provider)]]))).toEqual({
+    const count = (metric: string, provider: string, labels: Record<string, string> = {}) =>
+      total(samples, metric, { provider, ...labels });
+    expect(
+      Object.fromEntries(
+        PROVIDERS.map((provider) => [
+          provider,
+          [count(ORDER_METRICS.started, provider), count(ORDER_METRICS.completed, provider)],
+        ]),
+      ),
+    ).toEqual({
       flexybox: [1, 1],
       smartgift: [1, 1],
       payway: [1, 1],
@@ -108,20 +167,29 @@ describe('worker metrics', () => {
     // ...although no task found its run in a cache (each one replayed the history).
     expect(total(samples, 'temporal_sticky_cache_hit')).toBe(0);
     // The gauge has a series per provider and waiting state, all back at 0.
-    expect(samples.filter((sample) => sample.name === ORDERS_WAITING).map((sample) => [sample.labels.provider, sample.labels.state, sample.value]).sort()).toEqual(
-      PROVIDERS.flatMap((provider) => WAITING_STATES.map((state) => [provider, state, 0])).sort(),
-    );
+    expect(
+      samples
+        .filter((sample) => sample.name === ORDERS_WAITING)
+        .map((sample) => [sample.labels.provider, sample.labels.state, sample.value])
+        .sort(),
+    ).toEqual(PROVIDERS.flatMap((provider) => WAITING_STATES.map((state) => [provider, state, 0])).sort());
 
     // Provider calls: a histogram per provider and step, with status and outcome.
     const calls = (labels: Record<string, string>) => total(samples, `${PROVIDER_CALL_LATENCY}_count`, labels);
     expect(calls({ provider: 'flexybox', step: 'commitSalesOrder', status: '200', outcome: 'ok' })).toBe(1);
     for (const provider of PROVIDERS) expect(calls({ provider, outcome: 'ok' })).toBeGreaterThan(0);
-    expect(calls({ provider: 'cpextender', step: 'confirm', status: '401', outcome: 'ProviderCredentialsRefused' })).toBeGreaterThanOrEqual(1);
+    expect(
+      calls({ provider: 'cpextender', step: 'confirm', status: '401', outcome: 'ProviderCredentialsRefused' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(calls({ provider: 'flexybox', step: 'resolveCatalog', status: '200', outcome: 'AmbiguousOutcome' })).toBe(1);
     expect(has(samples, `${PROVIDER_CALL_LATENCY}_bucket`, { provider: 'payway', le: '+Inf' })).toBe(true);
 
     // The SDK's own: task latencies, activity failures, slots.
-    for (const name of ['temporal_workflow_task_schedule_to_start_latency_bucket', 'temporal_activity_execution_failed', 'temporal_worker_task_slots_available']) {
+    for (const name of [
+      'temporal_workflow_task_schedule_to_start_latency_bucket',
+      'temporal_activity_execution_failed',
+      'temporal_worker_task_slots_available',
+    ]) {
       expect(has(samples, name)).toBe(true);
     }
 
@@ -131,34 +199,54 @@ describe('worker metrics', () => {
     expect(queries.length).toBeGreaterThan(5);
     const unknown = queries.flatMap(({ where, expr }) => {
       const names = metricNames(expr);
-      return names.length ? names.filter((name) => !served.has(name)).map((name) => `${where}: ${name}`) : [`${where}: names no metric`];
+      return names.length
+        ? names.filter((name) => !served.has(name)).map((name) => `${where}: ${name}`)
+        : [`${where}: names no metric`];
     });
     expect(unknown).toEqual([]);
     // ...and groups only by labels those metrics carry (Prometheus adds instance and job when it scrapes).
-    const labelsOf = (names: string[]) => new Set(['instance', 'job', ...samples.filter((sample) => names.includes(sample.name)).flatMap((sample) => Object.keys(sample.labels))]);
+    const labelsOf = (names: string[]) =>
+      new Set([
+        'instance',
+        'job',
+        ...samples.filter((sample) => names.includes(sample.name)).flatMap((sample) => Object.keys(sample.labels)),
+      ]);
     const unknownLabels = queries.flatMap(({ where, expr }) => {
       const carried = labelsOf(metricNames(expr));
-      return groupingLabels(expr).filter((label) => !carried.has(label)).map((label) => `${where}: ${label}`);
+      return groupingLabels(expr)
+        .filter((label) => !carried.has(label))
+        .map((label) => `${where}: ${label}`);
     });
     expect(unknownLabels).toEqual([]);
 
     // A second worker on the same address stops at start-up and names the variable.
     await expect(env.startWorker({ GIFTFLOW_METRICS_ADDRESS: address })).rejects.toThrow(
-      new RegExp(`GIFTFLOW_METRICS_ADDRESS: cannot serve metrics on ${address.replaceAll('.', '\\.')} \\(Address already in use\\)`),
+      new RegExp(
+        `GIFTFLOW_METRICS_ADDRESS: cannot serve metrics on ${address.replaceAll('.', '\\.')} \\(Address already in use\\)`,
+      ),
     );
   }, 240_000);
 });
 
 describe('metrics configuration', () => {
   it('serves on 127.0.0.1:9464 by default, takes IP:port, and off or empty turns metrics off', () => {
-    const address = (value?: string) => loadConfig(value === undefined ? {} : { GIFTFLOW_METRICS_ADDRESS: value }).metrics.address;
-    expect([address(), address('0.0.0.0:9100'), address('[::1]:9464'), address('off'), address('')]).toEqual(['127.0.0.1:9464', '0.0.0.0:9100', '[::1]:9464', undefined, undefined]);
+    const address = (value?: string) =>
+      loadConfig(value === undefined ? {} : { GIFTFLOW_METRICS_ADDRESS: value }).metrics.address;
+    expect([address(), address('0.0.0.0:9100'), address('[::1]:9464'), address('off'), address('')]).toEqual([
+      '127.0.0.1:9464',
+      '0.0.0.0:9100',
+      '[::1]:9464',
+      undefined,
+      undefined,
+    ]);
     expect(loadConfig({}).metrics.waitingOrdersIntervalMs).toBe(30_000);
   });
 
   it('refuses a host name or a bad port, naming the variable', () => {
     for (const value of ['localhost:9464', '127.0.0.1:70000', '127.0.0.1', ':9464']) {
-      expect(() => loadConfig({ GIFTFLOW_METRICS_ADDRESS: value })).toThrow(/GIFTFLOW_METRICS_ADDRESS: must be IP:port/);
+      expect(() => loadConfig({ GIFTFLOW_METRICS_ADDRESS: value })).toThrow(
+        /GIFTFLOW_METRICS_ADDRESS: must be IP:port/,
+      );
     }
   });
 });
@@ -175,7 +263,10 @@ describe('alert rules', () => {
   it("and the dashboard's queries are valid PromQL (checked by promtool as recording rules)", async () => {
     const dashboard = shippedQueries().filter(({ where }) => where.startsWith('panel'));
     // Grafana's $__rate_interval is no PromQL; any range stands in for it.
-    const rules = dashboard.map(({ expr }, index) => ({ record: `giftflow:dashboard_query_${index}`, expr: expr.replaceAll('$__rate_interval', '5m') }));
+    const rules = dashboard.map(({ expr }, index) => ({
+      record: `giftflow:dashboard_query_${index}`,
+      expr: expr.replaceAll('$__rate_interval', '5m'),
+    }));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'giftflow-dashboard-')), 'queries.yml');
     fs.writeFileSync(file, stringifyYaml({ groups: [{ name: 'dashboard', rules }] }));
     expect(await promtool('check', 'rules', file)).toContain(`SUCCESS: ${dashboard.length} rules found`);

@@ -40,7 +40,8 @@ describe('minor units', () => {
   it('turns every amount up to 10,000.00 into the JSON number that prints exactly its decimal', () => {
     for (let minor = 1; minor <= 1_000_000; minor++) {
       const written = JSON.stringify(fromMinorUnits(minor, 2));
-      if (written !== formatMinorUnits(minor, 2).replace(/\.?0+$/, '')) throw new Error(`${minor} cents printed as ${written}`);
+      if (written !== formatMinorUnits(minor, 2).replace(/\.?0+$/, ''))
+        throw new Error(`${minor} cents printed as ${written}`);
     }
     expect(fromMinorUnits(30, 2)).toBe(0.3);
     expect(fromMinorUnits(30, 2)).not.toBe(0.1 + 0.2);
@@ -58,11 +59,24 @@ describe('the activities send and read exact amounts', () => {
     const flexybox = createFlexyboxActivities(env.sandbox.config());
     const customerId = newId();
     const salesOrderId = newId();
-    await flexybox.upsertFlexyboxCustomer({ customerId, customer: { fullName: 'Karen Jensen', email: 'karen.jensen@example.com', countryCode: 'DK' } });
+    await flexybox.upsertFlexyboxCustomer({
+      customerId,
+      customer: { fullName: 'Karen Jensen', email: 'karen.jensen@example.com', countryCode: 'DK' },
+    });
     const lines = [{ typeId: gavekort.Id, typeName: gavekort.Name, quantity: 3, price: 0.1 }];
-    const created = await flexybox.createFlexyboxSalesOrder({ salesOrderId, customerId, departmentId: flexyboxSeed.departments.hotelNordlys.Id, lines, currency: 'KWD', debitMethod: 'OnlinePayment' });
+    const created = await flexybox.createFlexyboxSalesOrder({
+      salesOrderId,
+      customerId,
+      departmentId: flexyboxSeed.departments.hotelNordlys.Id,
+      lines,
+      currency: 'KWD',
+      debitMethod: 'OnlinePayment',
+    });
     expect(created.total).toBe(0.3);
-    const committed = await flexybox.commitFlexyboxSalesOrder({ salesOrderId, payment: { id: newId(), type: 'Mastercard', amount: created.total } });
+    const committed = await flexybox.commitFlexyboxSalesOrder({
+      salesOrderId,
+      payment: { id: newId(), type: 'Mastercard', amount: created.total },
+    });
     expect(committed.issuedCertificates?.map((c) => c.amount)).toEqual([0.1, 0.1, 0.1]);
   });
 
@@ -70,8 +84,21 @@ describe('the activities send and read exact amounts', () => {
     const flexybox = createFlexyboxActivities(env.sandbox.config());
     const salesOrderId = newId();
     const lines = [{ typeId: gavekort.Id, typeName: gavekort.Name, quantity: 1, price: 1.5 }];
-    const failure = await failureOf(flexybox.createFlexyboxSalesOrder({ salesOrderId, customerId: newId(), departmentId: flexyboxSeed.departments.hotelNordlys.Id, lines, currency: 'JPY', debitMethod: 'OnlinePayment' }));
-    expect(failure).toMatchObject({ type: 'InvalidInput', nonRetryable: true, message: 'price must have at most 0 decimals (JPY has 0); got 1.5; nothing was sent' });
+    const failure = await failureOf(
+      flexybox.createFlexyboxSalesOrder({
+        salesOrderId,
+        customerId: newId(),
+        departmentId: flexyboxSeed.departments.hotelNordlys.Id,
+        lines,
+        currency: 'JPY',
+        debitMethod: 'OnlinePayment',
+      }),
+    );
+    expect(failure).toMatchObject({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: 'price must have at most 0 decimals (JPY has 0); got 1.5; nothing was sent',
+    });
     const { flexybox: ledger } = await env.sandbox.ledger();
     expect(ledger.salesOrders.filter((order: { id: string }) => order.id === salesOrderId)).toEqual([]);
   });
@@ -80,7 +107,11 @@ describe('the activities send and read exact amounts', () => {
     const cpextender = createCpExtenderActivities(env.sandbox.config());
     const giftCardId = await issueTestCard(cpextender, 100.3);
     for (const amount of [0.1, 0.2]) {
-      const { authCode, authorizedAmount } = await cpextender.authorizeCpExtender({ giftCardId, saleId: newId(), amount });
+      const { authCode, authorizedAmount } = await cpextender.authorizeCpExtender({
+        giftCardId,
+        saleId: newId(),
+        amount,
+      });
       expect(authorizedAmount).toBe(amount);
       await cpextender.confirmCpExtenderAuthorization({ giftCardId, authCode });
     }
@@ -94,16 +125,26 @@ describe('the activities send and read exact amounts', () => {
     const cpextender = createCpExtenderActivities(env.sandbox.config());
     const giftCardId = await issueTestCard(cpextender, 50);
     const failure = await failureOf(cpextender.authorizeCpExtender({ giftCardId, saleId: newId(), amount: 0.1 + 0.2 }));
-    expect(failure.message).toBe("amount must have at most 2 decimals (CP Extender's currency has 2); got 0.30000000000000004; nothing was sent");
+    expect(failure.message).toBe(
+      "amount must have at most 2 decimals (CP Extender's currency has 2); got 0.30000000000000004; nothing was sent",
+    );
     expect((await cardById(env.sandbox, giftCardId))?.openAuthorizations ?? 0).toBe(0);
   });
 
   describe('whole orders, with amounts given as decimal strings', () => {
     it('Flexybox in KWD: prices "0.100" × 3 and "1.125" total 1.425, paid exactly', async () => {
       const orderRef = uniqueRef('money-kwd');
-      const input = flexyboxOrder({ currency: 'KWD', certificates: [{ type: 'Gavekort', quantity: 3, price: '0.100' }, { type: 'Gavekort', quantity: 1, price: '1.125' }] });
+      const input = flexyboxOrder({
+        currency: 'KWD',
+        certificates: [
+          { type: 'Gavekort', quantity: 3, price: '0.100' },
+          { type: 'Gavekort', quantity: 1, price: '1.125' },
+        ],
+      });
       expect(flexyboxOrderInputSchema.parse(input).certificates.map((line) => line.price)).toEqual([0.1, 1.125]);
-      const result = await (await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input })).result();
+      const result = await (
+        await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input })
+      ).result();
       expect(result.total).toBe(1.425);
       const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
       expect(ledger.salesOrders).toEqual([expect.objectContaining({ total: 1.425 })]);
@@ -112,7 +153,11 @@ describe('the activities send and read exact amounts', () => {
 
     it('CP Extender: a card of "100.30" passes the exact balance check and is issued', async () => {
       const orderRef = uniqueRef('money-card');
-      const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue({ giftCardValue: '100.30' }) });
+      const handle = await env.stack.giftflow.startGiftOrder({
+        provider: 'cpextender',
+        orderRef,
+        input: cpExtenderIssue({ giftCardValue: '100.30' }),
+      });
       const result = await handle.result();
       expect(result.balance).toBe(100.3);
       expect((await cardById(env.sandbox, result.giftCardId))?.balance).toBe(100.3);

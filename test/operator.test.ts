@@ -27,8 +27,11 @@ afterEach(async () => {
 
 function giftflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -75,7 +78,12 @@ describe('reset of a completed order', () => {
     const before = await flexyboxLedgerFor(env.sandbox, orderRef);
 
     const again = await resultOfRun(handle.workflowId, await reset(handle.workflowId, 'first'));
-    expect(again).toMatchObject({ customerId: first.customerId, salesOrderId: first.salesOrderId, externalPaymentId: first.externalPaymentId, total: first.total });
+    expect(again).toMatchObject({
+      customerId: first.customerId,
+      salesOrderId: first.salesOrderId,
+      externalPaymentId: first.externalPaymentId,
+      total: first.total,
+    });
     const after = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(after.salesOrders).toEqual(before.salesOrders);
     expect(after.payments).toEqual(before.payments);
@@ -88,13 +96,21 @@ describe('reset of a completed order', () => {
     const first = await handle.result();
 
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
-    expect(again).toMatchObject({ merchantReference: first.merchantReference, orderId: first.orderId, paymentId: first.paymentId });
+    expect(again).toMatchObject({
+      merchantReference: first.merchantReference,
+      orderId: first.orderId,
+      paymentId: first.paymentId,
+    });
     expect(await paywayOrdersFor(env.sandbox, orderRef)).toHaveLength(1);
   });
 
   it('Smart Gift: answers with the voucher order the earlier run placed (no second order)', async () => {
     const orderRef = uniqueRef('reset-sg');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder(),
+    });
     const first = await handle.result();
 
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
@@ -104,7 +120,11 @@ describe('reset of a completed order', () => {
 
   it('CP Extender: keeps the card the earlier run issued (no second card)', async () => {
     const orderRef = uniqueRef('reset-cpx');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef,
+      input: cpExtenderIssue(),
+    });
     const first = await handle.result();
 
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
@@ -114,11 +134,15 @@ describe('reset of a completed order', () => {
 });
 
 describe('reset of a redemption', () => {
-  const authorizationsFor = async (saleId: string) => (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.saleId === saleId);
+  const authorizationsFor = async (saleId: string) =>
+    (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.saleId === saleId);
 
   it('completed: completes again with the same AuthCode and no second hold', async () => {
     const giftCardId = await issueTestCard(createCpExtenderActivities(env.sandbox.config()));
-    const handle = await env.stack.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('reset-redeem'), input: { giftCardId, amount: 40, autoConfirm: true } });
+    const handle = await env.stack.giftflow.cpextender.redeem({
+      redemptionRef: uniqueRef('reset-redeem'),
+      input: { giftCardId, amount: 40, autoConfirm: true },
+    });
     const first = await handle.result();
 
     const again = await resultOfRun<typeof first>(handle.workflowId, await reset(handle.workflowId, 'first'));
@@ -128,15 +152,23 @@ describe('reset of a redemption', () => {
 
   it('holding: the new run takes over the hold and confirms it once', async () => {
     const giftCardId = await issueTestCard(createCpExtenderActivities(env.sandbox.config()));
-    const handle = await env.stack.giftflow.cpextender.redeem({ redemptionRef: uniqueRef('reset-hold'), input: { giftCardId, amount: 25 } });
+    const handle = await env.stack.giftflow.cpextender.redeem({
+      redemptionRef: uniqueRef('reset-hold'),
+      input: { giftCardId, amount: 25 },
+    });
     const holding = await waitFor('the hold', async () => {
       const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
       return status.step === 'awaitingDecision' && status;
     });
 
     const newRunId = await reset(handle.workflowId, 'first');
-    await waitFor('the new run to hold', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'awaitingDecision');
-    const confirmed = await env.stack.temporal.workflow.getHandle(handle.workflowId, newRunId).executeUpdate(confirmRedemptionUpdate);
+    await waitFor(
+      'the new run to hold',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'awaitingDecision',
+    );
+    const confirmed = await env.stack.temporal.workflow
+      .getHandle(handle.workflowId, newRunId)
+      .executeUpdate(confirmRedemptionUpdate);
     expect(confirmed).toMatchObject({ authCode: holding.providerIds.authCode, outcome: 'confirmed', balance: 75 });
     expect(await authorizationsFor(String(holding.providerIds.saleId))).toHaveLength(1);
   });
@@ -153,8 +185,13 @@ describe('reset of a running order', () => {
     const parked = await orderState(handle.workflowId, 'needs-reconciliation');
     expect(parked.lastError).toContain('an earlier run of this order');
     const [placed] = await paywayOrdersFor(env.sandbox, orderRef);
-    await env.stack.temporal.workflow.getHandle(handle.workflowId).executeUpdate(reconcileUpdate, { args: [{ outcome: 'created', orderId: placed.order_id }] });
-    expect(await resultOfRun(handle.workflowId, newRunId)).toMatchObject({ orderId: placed.order_id, reconciled: true });
+    await env.stack.temporal.workflow
+      .getHandle(handle.workflowId)
+      .executeUpdate(reconcileUpdate, { args: [{ outcome: 'created', orderId: placed.order_id }] });
+    expect(await resultOfRun(handle.workflowId, newRunId)).toMatchObject({
+      orderId: placed.order_id,
+      reconciled: true,
+    });
     expect(await paywayOrdersFor(env.sandbox, orderRef)).toHaveLength(1);
   });
 });
@@ -166,13 +203,24 @@ describe('giftflow retry', () => {
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: wrong });
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause?.message).toMatch(/is not one of Flexybox's departments.*Nothing was paid or issued; nothing was created at the provider\./);
+    expect((failure as WorkflowFailedError).cause?.message).toMatch(
+      /is not one of Flexybox's departments.*Nothing was paid or issued; nothing was created at the provider\./,
+    );
 
     // The backend's own retry with the corrected input is told what to do instead.
-    await expect(env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() })).rejects.toThrow(
+    await expect(
+      env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() }),
+    ).rejects.toThrow(
       `that order is FAILED: an operator re-runs it with the corrected input by 'giftflow retry ${handle.workflowId} --input <fixed.json>'`,
     );
-    const retried = await giftflow(['retry', handle.workflowId, '--reason', 'department fixed', '--input', inputFile(flexyboxOrder())]);
+    const retried = await giftflow([
+      'retry',
+      handle.workflowId,
+      '--reason',
+      'department fixed',
+      '--input',
+      inputFile(flexyboxOrder()),
+    ]);
     expect(retried.stderr).toBe('');
     const outcome = JSON.parse(retried.stdout);
     expect(outcome).toMatchObject({ workflowId: handle.workflowId, action: 'reran' });
@@ -196,7 +244,9 @@ describe('giftflow retry', () => {
     expect(readable).toContain(`${handle.workflowId}: needs-attention (Temporal: RUNNING)`);
     expect(readable).toContain("point of no return passed at 'commitSalesOrder': sales order");
     const listed = await giftflow(['list', '--state', 'needs-attention', '--json']);
-    expect(JSON.parse(listed.stdout).map((order: { workflowId: string }) => order.workflowId)).toContain(handle.workflowId);
+    expect(JSON.parse(listed.stdout).map((order: { workflowId: string }) => order.workflowId)).toContain(
+      handle.workflowId,
+    );
 
     await env.sandbox.clearFaults();
     const retried = await giftflow(['retry', handle.workflowId, '--reason', 'FLEXYBOX_TOKEN rotated']);
@@ -208,13 +258,19 @@ describe('giftflow retry', () => {
   it('parks a card order whose check fails past Create instead of failing it; retry completes it with one card', async () => {
     const orderRef = uniqueRef('retry-past-ponr');
     await env.sandbox.fault({ method: 'GET', path: '/BalanceCheck$', kind: 'status', status: 404, times: 0 });
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef,
+      input: cpExtenderIssue(),
+    });
     const parked = await orderState(handle.workflowId, 'needs-attention');
     expect(parked).toMatchObject({ step: 'verifyBalance', pointOfNoReturn: { step: 'createGiftCard' } });
     expect(parked.lastError).toContain('What may exist at the provider: gift card');
 
     await env.sandbox.clearFaults();
-    expect(JSON.parse((await giftflow(['retry', handle.workflowId])).stdout)).toMatchObject({ action: 'retried-parked-step' });
+    expect(JSON.parse((await giftflow(['retry', handle.workflowId])).stdout)).toMatchObject({
+      action: 'retried-parked-step',
+    });
     expect(await handle.result()).toMatchObject({ balance: 100 });
     expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
   });
@@ -223,9 +279,19 @@ describe('giftflow retry', () => {
     const orderRef = uniqueRef('retry-backoff');
     // Twice: the local first attempt takes one 429 and hands the step to a regular activity, whose
     // first attempt takes the other and then waits out Retry-After as a visible backoff.
-    await env.sandbox.fault({ method: 'PUT', path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`, kind: 'status', status: 429, retryAfter: 600, times: 2 });
+    await env.sandbox.fault({
+      method: 'PUT',
+      path: `/customers/${flexyboxIdsFor(orderRef).customerId}$`,
+      kind: 'status',
+      status: 429,
+      retryAfter: 600,
+      times: 2,
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    const retrying = await waitFor('the customer upsert to wait for its second attempt', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    const retrying = await waitFor(
+      'the customer upsert to wait for its second attempt',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying,
+    );
     // The reason reads decrypted, as `giftflow status` shows it.
     expect(retrying.lastFailure).toMatch(/429/);
 
@@ -236,7 +302,11 @@ describe('giftflow retry', () => {
   });
 
   it('refuses a completed order with a one-line reason and a non-zero exit', async () => {
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef: uniqueRef('retry-done'), input: flexyboxOrder() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'flexybox',
+      orderRef: uniqueRef('retry-done'),
+      input: flexyboxOrder(),
+    });
     await handle.result();
     const refused = await giftflow(['retry', handle.workflowId]);
     expect(refused.code).toBe(1);
@@ -249,7 +319,11 @@ describe('provider behaviour the docs leave open, read pessimistically', () => {
     await env.sandbox.setBehaviour({ cpextenderNotReservedFirst: true });
     const orderRef = uniqueRef('pess-notreserved');
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Create$', kind: 'drop-response' });
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef,
+      input: cpExtenderIssue(),
+    });
     expect(await handle.result()).toMatchObject({ balance: 100 });
     expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
   });
@@ -258,7 +332,11 @@ describe('provider behaviour the docs leave open, read pessimistically', () => {
     await env.sandbox.setBehaviour({ cpextenderHistoryDocumentNull: true, cpextenderNotReservedFirst: true });
     const orderRef = uniqueRef('pess-nodocument');
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Create$', kind: 'drop-response' });
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef,
+      input: cpExtenderIssue(),
+    });
     const parked = await orderState(handle.workflowId, 'needs-attention');
     expect(parked.lastError).toContain('cannot tell whether it is this order');
     expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toHaveLength(1);
@@ -268,13 +346,25 @@ describe('provider behaviour the docs leave open, read pessimistically', () => {
   it('Flexybox commit answering 204 without a body: one payment, even when the answer is lost and after a reset', async () => {
     await env.sandbox.setBehaviour({ flexyboxCommitNoContent: true });
     const orderRef = uniqueRef('pess-nobody');
-    await env.sandbox.fault({ method: 'POST', path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`, kind: 'drop-response' });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`,
+      kind: 'drop-response',
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     const first = await handle.result();
-    expect(first).toMatchObject({ salesOrderId: flexyboxIdsFor(orderRef).salesOrderId, total: 500, issuedCertificates: null });
+    expect(first).toMatchObject({
+      salesOrderId: flexyboxIdsFor(orderRef).salesOrderId,
+      total: 500,
+      issuedCertificates: null,
+    });
 
     const again = await resultOfRun(handle.workflowId, await reset(handle.workflowId, 'first'));
-    expect(again).toMatchObject({ salesOrderId: first.salesOrderId, externalPaymentId: first.externalPaymentId, total: 500 });
+    expect(again).toMatchObject({
+      salesOrderId: first.salesOrderId,
+      externalPaymentId: first.externalPaymentId,
+      total: 500,
+    });
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(ledger.salesOrders).toHaveLength(1);
     expect(ledger.payments).toHaveLength(1);

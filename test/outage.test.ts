@@ -40,10 +40,14 @@ describe('a provider outage longer than the retry budget', () => {
     expect(parked.step).toBe('commitSalesOrder');
     expect(parked.lastError).toContain("step 'commitSalesOrder' stopped after its retry budget ran out: ");
     expect(parked.workflowStatus).toBe('RUNNING');
-    expect(parked.lastError).toContain(`What may exist at the provider: sales order ${salesOrderId} committed and paid`);
+    expect(parked.lastError).toContain(
+      `What may exist at the provider: sales order ${salesOrderId} committed and paid`,
+    );
 
     await sandbox.clearFaults();
-    expect(await stack.giftflow.retryOrder(handle.workflowId, { reason: 'Flexybox is back' })).toMatchObject({ action: 'retried-parked-step' });
+    expect(await stack.giftflow.retryOrder(handle.workflowId, { reason: 'Flexybox is back' })).toMatchObject({
+      action: 'retried-parked-step',
+    });
     expect(await handle.result()).toMatchObject({ salesOrderId, total: 500 });
     expect((await flexyboxLedgerFor(sandbox, orderRef)).payments).toHaveLength(1);
   });
@@ -55,7 +59,9 @@ describe('a provider outage longer than the retry budget', () => {
     const handle = await stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     const failure = await handle.result().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause?.message).toContain(`Nothing was paid or issued; left at the provider: CRM customer ${customerId}.`);
+    expect((failure as WorkflowFailedError).cause?.message).toContain(
+      `Nothing was paid or issued; left at the provider: CRM customer ${customerId}.`,
+    );
 
     await sandbox.clearFaults();
     const outcome = await stack.giftflow.retryOrder(handle.workflowId);

@@ -14,8 +14,11 @@ afterEach(() => env.sandbox.clearFaults());
 
 function giftflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -40,7 +43,13 @@ describe('Payway gift order', () => {
   it('fetches one token and reuses it for several orders', async () => {
     const refs = [uniqueRef('pw-a'), uniqueRef('pw-b'), uniqueRef('pw-c')];
     const handles = await Promise.all(
-      refs.map((orderRef, i) => env.stack.giftflow.startGiftOrder({ provider: 'payway', orderRef, input: i === 2 ? fullExample : paywayOrder() })),
+      refs.map((orderRef, i) =>
+        env.stack.giftflow.startGiftOrder({
+          provider: 'payway',
+          orderRef,
+          input: i === 2 ? fullExample : paywayOrder(),
+        }),
+      ),
     );
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
@@ -87,20 +96,50 @@ describe('Payway gift order', () => {
       const { stdout } = await giftflow(['list', '--state', 'needs-reconciliation', '--provider', 'payway']);
       return stdout.split('\n').find((line) => line.includes(workflowId));
     });
-    expect(listed).toMatch(new RegExp(`^needs-reconciliation\\s+payway\\s+${orderRef}\\s+\\d+s\\s+${workflowId}\\s+payway step 'createGiftOrder'`));
+    expect(listed).toMatch(
+      new RegExp(
+        `^needs-reconciliation\\s+payway\\s+${orderRef}\\s+\\d+s\\s+${workflowId}\\s+payway step 'createGiftOrder'`,
+      ),
+    );
 
     const [order] = await paywayOrdersFor(env.sandbox, orderRef);
-    const answer = await giftflow(['reconcile', workflowId, '--created', '--order-id', order.order_id, '--payment-id', order.payment_id]);
-    expect(JSON.parse(answer.stdout)).toEqual({ workflowId, accepted: 'created', next: `the order completes with Payway order ${order.order_id}` });
+    const answer = await giftflow([
+      'reconcile',
+      workflowId,
+      '--created',
+      '--order-id',
+      order.order_id,
+      '--payment-id',
+      order.payment_id,
+    ]);
+    expect(JSON.parse(answer.stdout)).toEqual({
+      workflowId,
+      accepted: 'created',
+      next: `the order completes with Payway order ${order.order_id}`,
+    });
 
-    expect(await handle.result()).toEqual({ merchantReference, id: null, orderId: order.order_id, paymentId: order.payment_id, reconciled: true });
+    expect(await handle.result()).toEqual({
+      merchantReference,
+      id: null,
+      orderId: order.order_id,
+      paymentId: order.payment_id,
+      reconciled: true,
+    });
     expect(await paywayOrdersFor(env.sandbox, orderRef)).toHaveLength(1);
     expect(await createsSince(requestsBefore)).toEqual(['drop-response']);
     const listedAsCompleted = await waitFor('the order listed as completed', async () => {
-      const orders = JSON.parse((await giftflow(['list', '--state', 'completed', '--provider', 'payway', '--json'])).stdout);
+      const orders = JSON.parse(
+        (await giftflow(['list', '--state', 'completed', '--provider', 'payway', '--json'])).stdout,
+      );
       return orders.find((o: { workflowId: string }) => o.workflowId === workflowId);
     });
-    expect(listedAsCompleted).toMatchObject({ provider: 'payway', orderRef, state: 'completed', workflowStatus: 'COMPLETED', lastError: null });
+    expect(listedAsCompleted).toMatchObject({
+      provider: 'payway',
+      orderRef,
+      state: 'completed',
+      workflowStatus: 'COMPLETED',
+      lastError: null,
+    });
   });
 
   it('sends the create again after a not-created answer, when the request never landed', async () => {
@@ -112,21 +151,36 @@ describe('Payway gift order', () => {
     await parked(workflowId);
     expect(await paywayOrdersFor(env.sandbox, orderRef)).toHaveLength(0);
 
-    const refused = (answer: object) => env.stack.giftflow.reconcileOrder(workflowId, answer as never).catch((e: WorkflowUpdateFailedError) => e.cause?.message);
+    const refused = (answer: object) =>
+      env.stack.giftflow
+        .reconcileOrder(workflowId, answer as never)
+        .catch((e: WorkflowUpdateFailedError) => e.cause?.message);
     expect(await refused({ outcome: 'created' })).toBe('invalid reconcile answer: orderId: orderId is required');
-    expect(await refused({ outcome: 'maybe' })).toBe("invalid reconcile answer: outcome: outcome must be 'created' or 'not-created'");
-    expect(await refused({ outcome: 'not-created', orderId: 'X' })).toMatch(/^invalid reconcile answer: \(answer\): Unrecognized key: "orderId"/);
+    expect(await refused({ outcome: 'maybe' })).toBe(
+      "invalid reconcile answer: outcome: outcome must be 'created' or 'not-created'",
+    );
+    expect(await refused({ outcome: 'not-created', orderId: 'X' })).toMatch(
+      /^invalid reconcile answer: \(answer\): Unrecognized key: "orderId"/,
+    );
     const usage = await giftflow(['reconcile', workflowId, '--created']);
-    expect({ code: usage.code, stderr: usage.stderr.trim() }).toEqual({ code: 2, stderr: 'giftflow: --created needs --order-id <the order ID the provider shows>, or for a CP Extender redemption --auth-code <the AuthCode of its hold>' });
+    expect({ code: usage.code, stderr: usage.stderr.trim() }).toEqual({
+      code: 2,
+      stderr:
+        'giftflow: --created needs --order-id <the order ID the provider shows>, or for a CP Extender redemption --auth-code <the AuthCode of its hold>',
+    });
 
-    expect(await env.stack.giftflow.reconcileOrder(workflowId, { outcome: 'not-created' })).toMatchObject({ accepted: 'not-created' });
+    expect(await env.stack.giftflow.reconcileOrder(workflowId, { outcome: 'not-created' })).toMatchObject({
+      accepted: 'not-created',
+    });
     const result = await handle.result();
     const orders = await paywayOrdersFor(env.sandbox, orderRef);
     expect(orders).toHaveLength(1);
     expect(result).toMatchObject({ orderId: orders[0].order_id, reconciled: false });
     expect(await createsSince(requestsBefore)).toEqual(['reset', '201']);
     expect((await env.stack.giftflow.getOrderStatus(workflowId)).attempts).toEqual({ createGiftOrder: 2 });
-    await expect(env.stack.giftflow.reconcileOrder(workflowId, { outcome: 'not-created' })).rejects.toThrow(/completed/);
+    await expect(env.stack.giftflow.reconcileOrder(workflowId, { outcome: 'not-created' })).rejects.toThrow(
+      /completed/,
+    );
   });
 
   it('sends again when the token endpoint fails, because the create never left', async () => {
@@ -144,7 +198,11 @@ describe('Payway gift order', () => {
   it('fails without retrying when Payway refuses the payment method, and names the limit', async () => {
     const orderRef = uniqueRef('pw-card');
     const requestsBefore = (await env.sandbox.requests()).length;
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'payway', orderRef, input: paywayOrder({ period_id: paywaySeed.campaigns.digital.periods.card }) });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'payway',
+      orderRef,
+      input: paywayOrder({ period_id: paywaySeed.campaigns.digital.periods.card }),
+    });
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect((failure.cause as Error & { type?: string }).type).toBe('ProviderRejected');
@@ -171,12 +229,20 @@ describe('Payway gift order', () => {
 
   it('refuses bad input with field-level errors and starts nothing', async () => {
     const orderRef = uniqueRef('pw-bad');
-    const input = paywayOrder({ giver_account_id: undefined, period_id: 'monthly', merchant_reference: 'mine' } as never);
-    const error = (await env.stack.giftflow.startGiftOrder({ provider: 'payway', orderRef, input }).catch((e: unknown) => e)) as GiftOrderInputError;
+    const input = paywayOrder({
+      giver_account_id: undefined,
+      period_id: 'monthly',
+      merchant_reference: 'mine',
+    } as never);
+    const error = (await env.stack.giftflow
+      .startGiftOrder({ provider: 'payway', orderRef, input })
+      .catch((e: unknown) => e)) as GiftOrderInputError;
     expect(error).toBeInstanceOf(GiftOrderInputError);
     expect(error.issues.map((issue) => issue.field)).toEqual(
       expect.arrayContaining(['input.giver_account_id', 'input.period_id', 'input.merchant_reference']),
     );
-    await expect(env.stack.temporal.workflow.getHandle(paywayIdsFor(orderRef).workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(env.stack.temporal.workflow.getHandle(paywayIdsFor(orderRef).workflowId).describe()).rejects.toThrow(
+      /not found/i,
+    );
   });
 });

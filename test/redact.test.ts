@@ -7,7 +7,10 @@ describe('redaction helper', () => {
     ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc', 'Authorization: Bearer <redacted>'],
     ['Smart-Auth: sk_live_4f9a8b7c6d5e', 'Smart-Auth: sk_<redacted>'],
     ['call +45 12 34 56 78 now', 'call <phone> now'],
-    ['no secrets in here, order 1042 at 2026-11-23T05:00:00Z', 'no secrets in here, order 1042 at 2026-11-23T05:00:00Z'],
+    [
+      'no secrets in here, order 1042 at 2026-11-23T05:00:00Z',
+      'no secrets in here, order 1042 at 2026-11-23T05:00:00Z',
+    ],
     // phone numbers in any format, not only with a leading '+'
     ['call 20 30 40 50 now', 'call <phone> now'],
     ['mobile 0701234567', 'mobile <phone>'],
@@ -40,13 +43,46 @@ describe('redaction helper', () => {
 
 describe('structured redaction of log metadata', () => {
   it('knows the field names of every contract, in any spelling', () => {
-    for (const key of ['fullName', 'first_name', 'LastName', 'streetAddress', 'street', 'address1', 'phoneNumber', 'mobile_number', 'email', 'giver_email']) {
+    for (const key of [
+      'fullName',
+      'first_name',
+      'LastName',
+      'streetAddress',
+      'street',
+      'address1',
+      'phoneNumber',
+      'mobile_number',
+      'email',
+      'giver_email',
+    ]) {
       expect(isSensitiveKey(key)).toBe(true);
     }
-    for (const key of ['giftCardId', 'GiftCardId', 'authCode', 'AuthCode', 'voucherCodes', 'code', 'message', 'to', 'from', 'gift_delivery_address', 'customerNumber']) {
+    for (const key of [
+      'giftCardId',
+      'GiftCardId',
+      'authCode',
+      'AuthCode',
+      'voucherCodes',
+      'code',
+      'message',
+      'to',
+      'from',
+      'gift_delivery_address',
+      'customerNumber',
+    ]) {
       expect(isSensitiveKey(key)).toBe(true);
     }
-    for (const key of ['step', 'provider', 'workflowId', 'salesOrderId', 'orderId', 'saleId', 'status', 'durationMs', 'attempt']) {
+    for (const key of [
+      'step',
+      'provider',
+      'workflowId',
+      'salesOrderId',
+      'orderId',
+      'saleId',
+      'status',
+      'durationMs',
+      'attempt',
+    ]) {
       expect(isSensitiveKey(key)).toBe(false);
     }
     expect(SENSITIVE_KEYS.length).toBeGreaterThan(30);
@@ -57,7 +93,11 @@ describe('structured redaction of log metadata', () => {
       step: 'createGiftCard',
       provider: 'cpextender',
       workflowId: 'giftorder-cpextender-ORDER20261129001',
-      providerIds: { giftCardId: 'WEB-1234567890123456', saleId: 'b6f1c7e2-6f2a-5d1e-9c3b-0a1b2c3d4e5f', authCode: 'GDA0011' },
+      providerIds: {
+        giftCardId: 'WEB-1234567890123456',
+        saleId: 'b6f1c7e2-6f2a-5d1e-9c3b-0a1b2c3d4e5f',
+        authCode: 'GDA0011',
+      },
       customer: { fullName: 'Karen Jensen', email: 'karen@example.com' },
       gift_delivery_address: { first_name: 'John', street: 'Sunset Boulevard', mobile_number: '0501231234' },
       items: [{ id: 1, code: 'xmasgift', message: 'Happy birthday Maja', to: 'Maja', from: 'Karen' }],
@@ -109,7 +149,12 @@ describe('structured redaction of log metadata', () => {
       {
         level: 'WARN',
         message: 'voucher xmasgift for Karen Jensen rejected',
-        meta: { code: 'xmasgift', customer: { fullName: 'Karen Jensen' }, reason: 'xmasgift is taken', step: 'placeOrder' },
+        meta: {
+          code: 'xmasgift',
+          customer: { fullName: 'Karen Jensen' },
+          reason: 'xmasgift is taken',
+          step: 'placeOrder',
+        },
       },
       ['s3cr3t-value'],
     );
@@ -118,13 +163,18 @@ describe('structured redaction of log metadata', () => {
       message: `voucher ${MASK} for ${MASK} rejected`,
       meta: { code: MASK, customer: MASK, reason: `${MASK} is taken`, step: 'placeOrder' },
     });
-    expect(redactLogEntry({ message: 'token s3cr3t-value', meta: { workflowId: 'wf-s3cr3t-value' } }, ['s3cr3t-value'])).toEqual({
+    expect(
+      redactLogEntry({ message: 'token s3cr3t-value', meta: { workflowId: 'wf-s3cr3t-value' } }, ['s3cr3t-value']),
+    ).toEqual({
       message: 'token <secret>',
       meta: { workflowId: 'wf-<secret>' },
     });
   });
 
   it('leaves an entry without metadata without metadata', () => {
-    expect(redactLogEntry({ message: 'Worker state changed' })).toEqual({ message: 'Worker state changed', meta: undefined });
+    expect(redactLogEntry({ message: 'Worker state changed' })).toEqual({
+      message: 'Worker state changed',
+      meta: undefined,
+    });
   });
 });

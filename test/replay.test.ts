@@ -1,33 +1,144 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import {
+  CPEXTENDER_ISSUE_WORKFLOW_TYPE,
+  CPEXTENDER_POOL_WORKFLOW_TYPE,
+  CPEXTENDER_REDEEM_WORKFLOW_TYPE,
+} from '../contracts/cpextender';
+import { FLEXYBOX_WORKFLOW_TYPE } from '../contracts/flexybox';
+import { PAYWAY_WORKFLOW_TYPE } from '../contracts/payway';
+import { SMARTGIFT_WORKFLOW_TYPE } from '../contracts/smartgift';
 import { createDataConverter } from '../security/codec-keys';
 import { bundleGiftflowWorkflows } from '../workers/giftflow-workers';
 
-// Recorded from real runs (Flexybox: one lost commit response; Smart Gift: one lost POST /pos-sale
-// response, recovered from the voucher codes; Payway: a plain order, and one whose create response
-// was lost and that an operator reconciled with `temporal workflow update execute`; CP Extender:
-// a card whose Create response was lost, a redemption whose Authorize response was lost, reconciled
-// and then confirmed, and a pool of 12 IDs under a batch cap of 5) by
-// `temporal workflow show -w <workflowId> --output json > test/histories/<name>.json`.
-// All but two predate input validation by local activity (patch 'input-validated-by-activity');
-// flexybox-order-validated.json is a plain order recorded with it, under the test codec keys.
-// smartgift-order-codes-recorded.json (test codec keys, fetchHistory + historyToJSON): a lost POST /pos-sale
-// answer, with the voucher codes derived once by a local activity (patch 'smartgift-voucher-codes-in-history').
-// flexybox-order-parked-retried.json (same way): a commit refused with 401, parked in needs-attention and
-// completed after the `retry` Update (patches 'cancel-checked-before-commit' and 'parks-for-operator').
-// flexybox-order-any-client.json (same way): started by a bare @temporalio/client under a free-form ID, so the
-// workflow set its own search attributes (patch 'sets-own-search-attributes'); it and smartgift-order-summaries.json
-// (giftflow's client: no such patch) carry a summary on every activity (metadata only: no patch).
-// Local first (patch 'provider-calls-local-first', same way): flexybox-order-local-first.json, whose customer upsert
-// failed past the local budget and went on as a regular activity; flexybox-order-local-first-parked-retried.json, whose
-// local catalogue calls were refused (401), parked and retried; cpextender-issue-local-first.json (BalanceCheck and
-// Certificate local); flexybox-order-regular-by-memo.json, started with memo giftflowProviderCalls: 'regular'.
-const histories = ['flexybox-order.json', 'flexybox-order-encrypted.json', 'flexybox-order-validated.json', 'flexybox-order-parked-retried.json', 'flexybox-order-any-client.json', 'smartgift-order.json', 'smartgift-order-codes-recorded.json', 'smartgift-order-summaries.json', 'payway-plain.json', 'payway-reconciled.json', 'cpextender-issue.json', 'cpextender-redeem.json', 'cpextender-redeem-late-authorize.json', 'cpextender-pool.json', 'flexybox-order-local-first.json', 'flexybox-order-local-first-parked-retried.json', 'cpextender-issue-local-first.json', 'flexybox-order-regular-by-memo.json'].map((name) => ({
+/*
+ * Histories recorded from real runs, named `<provider>-<what>.<era>.json`: the era is the patch
+ * (or feature) of the code that recorded it, so a reader sees which code each one pins down.
+ * Recorded by `temporal workflow show -w <workflowId> --output json > test/histories/<name>`,
+ * or (under the test codec keys) by fetchHistory + historyToJSON. Every file found here must
+ * have an entry below and every entry a file: adding a history means saying what it is.
+ */
+const HISTORIES_DIR = path.join(__dirname, 'histories');
+
+/** The workflow a history's file name says it ran, by `<provider>-<what>`. */
+const WORKFLOW_TYPES: [RegExp, string][] = [
+  [/^flexybox-/, FLEXYBOX_WORKFLOW_TYPE],
+  [/^smartgift-/, SMARTGIFT_WORKFLOW_TYPE],
+  [/^payway-/, PAYWAY_WORKFLOW_TYPE],
+  [/^cpextender-issue[.-]/, CPEXTENDER_ISSUE_WORKFLOW_TYPE],
+  [/^cpextender-redeem[.-]/, CPEXTENDER_REDEEM_WORKFLOW_TYPE],
+  [/^cpextender-pool[.-]/, CPEXTENDER_POOL_WORKFLOW_TYPE],
+];
+
+/** Each history: what it recorded, and the patch markers its era wrote (exactly these). */
+const EXPECTED: Record<string, { recorded: string; patches: string[] }> = {
+  // Era before-patches: the first code of each workflow, before any patch().
+  'flexybox-order.before-patches.json': { recorded: 'one lost commit response', patches: [] },
+  'flexybox-order-encrypted.before-patches.json': { recorded: 'an order under the test codec keys', patches: [] },
+  'smartgift-order.before-patches.json': {
+    recorded: 'one lost POST /pos-sale answer, recovered from the voucher codes',
+    patches: [],
+  },
+  'payway-order.before-patches.json': { recorded: 'a plain order', patches: [] },
+  'payway-order-reconciled.before-patches.json': {
+    recorded: 'a lost create answer, reconciled by an operator with `temporal workflow update execute`',
+    patches: [],
+  },
+  'cpextender-issue.before-patches.json': { recorded: 'a card whose Create answer was lost', patches: [] },
+  'cpextender-redeem.before-patches.json': {
+    recorded: 'a redemption whose Authorize answer was lost, reconciled, then confirmed',
+    patches: [],
+  },
+  'cpextender-pool.before-patches.json': { recorded: 'a pool of 12 IDs under a batch cap of 5', patches: [] },
+  // Input validated by a local activity (patch 'input-validated-by-activity').
+  'flexybox-order.input-validated-by-activity.json': {
+    recorded: 'a plain order, under the test codec keys',
+    patches: ['input-validated-by-activity'],
+  },
+  // Redemptions that resend an Authorize once it can no longer land (patch 'cpextender-authorize-resent-once-unlandable').
+  'cpextender-redeem-late-authorize.authorize-resent-once-unlandable.json': {
+    recorded: 'an Authorize whose answer was lost and that landed late',
+    patches: ['input-validated-by-activity', 'cpextender-authorize-resent-once-unlandable'],
+  },
+  // Voucher codes derived once by a local activity (patch 'smartgift-voucher-codes-in-history').
+  'smartgift-order.voucher-codes-in-history.json': {
+    recorded: 'a lost POST /pos-sale answer',
+    patches: ['input-validated-by-activity', 'smartgift-voucher-codes-in-history'],
+  },
+  // Parked for an operator (patches 'cancel-checked-before-commit' and 'parks-for-operator').
+  'flexybox-order-parked-retried.parks-for-operator.json': {
+    recorded: 'a commit refused with 401, parked in needs-attention and completed after the `retry` Update',
+    patches: ['input-validated-by-activity', 'parks-for-operator'],
+  },
+  // Started by a bare @temporalio/client under a free-form ID (patch 'sets-own-search-attributes'); a summary on every activity.
+  'flexybox-order-any-client.sets-own-search-attributes.json': {
+    recorded: 'an order started without giftflow’s client',
+    patches: ['sets-own-search-attributes', 'input-validated-by-activity'],
+  },
+  // Activity summaries: metadata only, no patch (giftflow's client).
+  'smartgift-order.activity-summaries.json': {
+    recorded: 'an order with a summary on every activity',
+    patches: ['input-validated-by-activity', 'smartgift-voucher-codes-in-history'],
+  },
+  // Provider calls as local activities first (patch 'provider-calls-local-first').
+  'flexybox-order.local-first.json': {
+    recorded: 'a customer upsert that failed past the local budget and went on as a regular activity',
+    patches: ['provider-calls-local-first', 'input-validated-by-activity'],
+  },
+  'flexybox-order-parked-retried.local-first.json': {
+    recorded: 'local catalogue calls refused (401), parked and retried',
+    patches: ['provider-calls-local-first', 'input-validated-by-activity', 'parks-for-operator'],
+  },
+  'cpextender-issue.local-first.json': {
+    recorded: 'BalanceCheck and Certificate as local activities',
+    patches: ['provider-calls-local-first', 'input-validated-by-activity'],
+  },
+  'flexybox-order-regular-by-memo.local-first.json': {
+    recorded: "an order started with memo giftflowProviderCalls: 'regular'",
+    patches: ['sets-own-search-attributes', 'input-validated-by-activity'],
+  },
+};
+
+const FILES = readdirSync(HISTORIES_DIR)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
+const histories = FILES.map((name) => ({
   name,
-  history: JSON.parse(readFileSync(path.join(__dirname, 'histories', name), 'utf8')),
+  history: JSON.parse(readFileSync(path.join(HISTORIES_DIR, name), 'utf8')),
 }));
+
+interface HistoryEvent {
+  workflowExecutionStartedEventAttributes?: { workflowId?: string; workflowType?: { name?: string } };
+  markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+}
+
+/** The patch IDs a history's markers record, in order (their payloads are plain JSON, never encrypted). */
+function patchesOf(events: HistoryEvent[]): string[] {
+  return events.flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = Object.values(marker.details ?? {})[0]?.payloads?.[0]?.data;
+    return data ? [JSON.parse(Buffer.from(data, 'base64').toString('utf8')).id as string] : [];
+  });
+}
+
+describe('recorded histories', () => {
+  it('are all named `<provider>-<what>.<era>.json` and described here, and every description has its file', () => {
+    expect(FILES.filter((name) => !/^[a-z]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*\.json$/.test(name))).toEqual([]);
+    expect(FILES.filter((name) => !(name in EXPECTED))).toEqual([]);
+    expect(Object.keys(EXPECTED).filter((name) => !FILES.includes(name))).toEqual([]);
+  });
+
+  it.each(histories)('$name ran the workflow its name says and holds its era’s patch markers', ({ name, history }) => {
+    const events: HistoryEvent[] = history.events;
+    const workflowType = WORKFLOW_TYPES.find(([pattern]) => pattern.test(name))?.[1];
+    expect(workflowType).toBeDefined();
+    expect(events[0].workflowExecutionStartedEventAttributes?.workflowType?.name).toBe(workflowType);
+    expect(patchesOf(events)).toEqual(EXPECTED[name]?.patches);
+  });
+});
 
 describe('workflow determinism', () => {
   let workflowBundle: WorkflowBundle;
@@ -55,6 +166,9 @@ describe('workflow determinism', () => {
       workflowsPath: require.resolve('./fixtures/reordered-flexybox-workflow'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
     });
-    await expect(Worker.runReplayHistory({ workflowBundle: reorderedBundle }, histories[0].history)).rejects.toThrow(DeterminismViolationError);
+    const plain = histories.find(({ name }) => name === 'flexybox-order.before-patches.json')!;
+    await expect(Worker.runReplayHistory({ workflowBundle: reorderedBundle }, plain.history)).rejects.toThrow(
+      DeterminismViolationError,
+    );
   });
 });

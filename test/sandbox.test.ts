@@ -25,12 +25,18 @@ beforeEach(() => call('POST', '/__sandbox/reset'));
 
 afterAll(() => app.close());
 
-function call(method: Dispatcher.HttpMethod, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply> {
+function call(
+  method: Dispatcher.HttpMethod,
+  path: string,
+  body?: unknown,
+  token: string | null = TOKEN,
+): Promise<Reply> {
   return sendJson(`${baseUrl}${path}`, method, body, token === null ? {} : { authorization: `Bearer ${token}` });
 }
 
 const ledger = async () => (await call('GET', '/__sandbox/ledger')).body.flexybox;
-const requestLog = async () => (await call('GET', '/__sandbox/requests')).body as { path: string; status: number | null; fault?: string }[];
+const requestLog = async () =>
+  (await call('GET', '/__sandbox/requests')).body as { path: string; status: number | null; fault?: string }[];
 
 async function addFault(spec: Record<string, unknown>): Promise<string> {
   const reply = await call('POST', '/__sandbox/faults', spec);
@@ -41,8 +47,16 @@ async function addFault(spec: Record<string, unknown>): Promise<string> {
 /** The documented CRM body. */
 function customerBody(overrides: Record<string, unknown> = {}) {
   return {
-    FullName: 'Karen Blixen', BirthDate: null, Gender: null, DepartmentId: null, EmailAddress: 'karen@example.dk',
-    PhoneNumber: null, StreetAddress: null, PostalDistrict: null, PostalCode: null, CountryCode: 'DK',
+    FullName: 'Karen Blixen',
+    BirthDate: null,
+    Gender: null,
+    DepartmentId: null,
+    EmailAddress: 'karen@example.dk',
+    PhoneNumber: null,
+    StreetAddress: null,
+    PostalDistrict: null,
+    PostalCode: null,
+    CountryCode: 'DK',
     ...overrides,
   };
 }
@@ -51,8 +65,16 @@ function customerBody(overrides: Record<string, unknown> = {}) {
 function salesOrderBody(Id: string, CustomerId: string, overrides: Record<string, unknown> = {}) {
   const line = { GiftCertificateTypeId: gavekort.Id, Quantity: 2, Price: 250, Checksum: null };
   return {
-    GiftDetails: null, Id, GiftCertificates: { GiftCertificates: [line] }, CustomerId, DepartmentId: hotelNordlys.Id,
-    AcceptUri: null, CancelUri: null, RequireSubscription: false, Currency: 'DKK', DebitMethod: 'OnlinePayment',
+    GiftDetails: null,
+    Id,
+    GiftCertificates: { GiftCertificates: [line] },
+    CustomerId,
+    DepartmentId: hotelNordlys.Id,
+    AcceptUri: null,
+    CancelUri: null,
+    RequireSubscription: false,
+    Currency: 'DKK',
+    DebitMethod: 'OnlinePayment',
     ...overrides,
   };
 }
@@ -61,7 +83,11 @@ function salesOrderBody(Id: string, CustomerId: string, overrides: Record<string
 function commitBody(paymentId: string, amount: number) {
   return {
     Payments: [
-      { AccountFlowId: null, OnlinePaymentKey: null, ExternalPayment: { Id: paymentId, Type: 'Mastercard', Amount: amount } },
+      {
+        AccountFlowId: null,
+        OnlinePaymentKey: null,
+        ExternalPayment: { Id: paymentId, Type: 'Mastercard', Amount: amount },
+      },
     ],
   };
 }
@@ -77,7 +103,12 @@ describe('flexybox', () => {
   test('places an order: customer, sales order, commit, each once in the ledger', async () => {
     const customer = await call('PUT', `${crm}/customers/cust-happy`, customerBody());
     expect(customer.status).toBe(200);
-    expect(customer.body).toMatchObject({ Id: 'cust-happy', FullName: 'Karen Blixen', PhoneNumber: null, CountryCode: 'DK' });
+    expect(customer.body).toMatchObject({
+      Id: 'cust-happy',
+      FullName: 'Karen Blixen',
+      PhoneNumber: null,
+      CountryCode: 'DK',
+    });
 
     const order = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-happy', 'cust-happy'));
     expect(order.body).toMatchObject({ Id: 'so-happy', State: 'Open', Total: 500, Currency: 'DKK' });
@@ -88,13 +119,24 @@ describe('flexybox', () => {
     expect(commit.body.Payments).toEqual([{ Id: 'pay-happy', Type: 'Mastercard', Amount: 500 }]);
     expect(commit.body.IssuedGiftCertificates).toHaveLength(2);
     for (const certificate of commit.body.IssuedGiftCertificates) {
-      expect(certificate).toEqual({ Number: expect.stringMatching(/^\d{12}$/), GiftCertificateTypeId: gavekort.Id, Amount: 250 });
+      expect(certificate).toEqual({
+        Number: expect.stringMatching(/^\d{12}$/),
+        GiftCertificateTypeId: gavekort.Id,
+        Amount: 250,
+      });
     }
 
     expect(await ledger()).toEqual({
       customers: [{ id: 'cust-happy', fullName: 'Karen Blixen', email: 'karen@example.dk', upserts: 1 }],
       salesOrders: [
-        { id: 'so-happy', customerId: 'cust-happy', departmentId: hotelNordlys.Id, total: 500, state: 'Committed', puts: 1 },
+        {
+          id: 'so-happy',
+          customerId: 'cust-happy',
+          departmentId: hotelNordlys.Id,
+          total: 500,
+          state: 'Committed',
+          puts: 1,
+        },
       ],
       payments: [{ id: 'pay-happy', salesOrderId: 'so-happy', type: 'Mastercard', amount: 500 }],
       giftCertificates: commit.body.IssuedGiftCertificates.map((c: { Number: string }) => ({
@@ -119,7 +161,11 @@ describe('flexybox', () => {
     ['without FullName', { FullName: undefined }, 'The FullName field is required.'],
     ['with a blank FullName', { FullName: '  ' }, 'The FullName field is required.'],
     ['with a null EmailAddress', { EmailAddress: null }, 'The EmailAddress field is required.'],
-    ['with an EmailAddress lacking @', { EmailAddress: 'karen.example.dk' }, 'The EmailAddress field is not a valid e-mail address.'],
+    [
+      'with an EmailAddress lacking @',
+      { EmailAddress: 'karen.example.dk' },
+      'The EmailAddress field is not a valid e-mail address.',
+    ],
   ])('rejects a customer %s with 400 and the documented message', async (_name, overrides, message) => {
     const reply = await call('PUT', `${crm}/customers/cust-invalid`, customerBody(overrides));
     expect(reply).toMatchObject({ status: 400, body: { Message: message } });
@@ -136,7 +182,10 @@ describe('flexybox', () => {
       ['GET', `${api}/departments`],
     ] as const) {
       const reply = await call(method, path, method === 'PUT' ? customerBody() : undefined, token);
-      expect(reply).toMatchObject({ status: 401, body: { Message: 'Authorization has been denied for this request.' } });
+      expect(reply).toMatchObject({
+        status: 401,
+        body: { Message: 'Authorization has been denied for this request.' },
+      });
     }
     expect((await ledger()).customers).toEqual([]);
   });
@@ -167,14 +216,23 @@ describe('flexybox', () => {
   test('replaces an open sales order with the same Id and refuses to change a committed one', async () => {
     await openOrder('so-replace', 'cust-replace');
     const lines = { GiftCertificates: [{ GiftCertificateTypeId: spaOplevelse.Id, Quantity: 3, Price: 100 }] };
-    const replaced = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-replace', 'cust-replace', { GiftCertificates: lines }));
+    const replaced = await call(
+      'PUT',
+      `${pos}/salesorders`,
+      salesOrderBody('so-replace', 'cust-replace', { GiftCertificates: lines }),
+    );
     expect(replaced.body).toMatchObject({ State: 'Open', Total: 300 });
     expect((await ledger()).salesOrders).toEqual([expect.objectContaining({ id: 'so-replace', total: 300, puts: 2 })]);
 
     await call('POST', `${pos}/salesorders/so-replace/commit`, commitBody('pay-replace', 300));
     const late = await call('PUT', `${pos}/salesorders`, salesOrderBody('so-replace', 'cust-replace'));
-    expect(late).toMatchObject({ status: 409, body: { Message: "Sales order 'so-replace' is committed and cannot be changed" } });
-    expect((await ledger()).salesOrders).toEqual([expect.objectContaining({ total: 300, state: 'Committed', puts: 2 })]);
+    expect(late).toMatchObject({
+      status: 409,
+      body: { Message: "Sales order 'so-replace' is committed and cannot be changed" },
+    });
+    expect((await ledger()).salesOrders).toEqual([
+      expect.objectContaining({ total: 300, state: 'Committed', puts: 2 }),
+    ]);
   });
 
   test('ignores a repeated commit with the same payment Id', async () => {
@@ -199,7 +257,10 @@ describe('flexybox', () => {
   test('rejects a payment that does not match the order total', async () => {
     await openOrder('so-short', 'cust-short');
     const reply = await call('POST', `${pos}/salesorders/so-short/commit`, commitBody('pay-short', 499.5));
-    expect(reply).toMatchObject({ status: 400, body: { Message: 'Payment amount 499.5 does not match order total 500' } });
+    expect(reply).toMatchObject({
+      status: 400,
+      body: { Message: 'Payment amount 499.5 does not match order total 500' },
+    });
     const state = await ledger();
     expect(state.payments).toEqual([]);
     expect(state.salesOrders[0].state).toBe('Open');
@@ -209,7 +270,10 @@ describe('flexybox', () => {
     await openOrder('so-fields', 'cust-fields');
     const body = { Payments: [{ ExternalPayment: { Id: 'pay-fields', Amount: 500 } }] };
     const reply = await call('POST', `${pos}/salesorders/so-fields/commit`, body);
-    expect(reply).toMatchObject({ status: 400, body: { Message: 'The Payments[0].ExternalPayment.Type field is required.' } });
+    expect(reply).toMatchObject({
+      status: 400,
+      body: { Message: 'The Payments[0].ExternalPayment.Type field is required.' },
+    });
     const missing = await call('POST', `${pos}/salesorders/so-missing/commit`, commitBody('pay-missing', 1));
     expect(missing).toMatchObject({ status: 404, body: { Message: "Sales order 'so-missing' not found" } });
   });
@@ -217,12 +281,21 @@ describe('flexybox', () => {
 
 describe('faults', () => {
   test('status: replies the injected status with Retry-After and does not perform the operation', async () => {
-    await addFault({ method: 'PUT', path: '^/flexybox/crm/', kind: 'status', status: 429, retryAfter: 7, body: { Message: 'slow down' } });
+    await addFault({
+      method: 'PUT',
+      path: '^/flexybox/crm/',
+      kind: 'status',
+      status: 429,
+      retryAfter: 7,
+      body: { Message: 'slow down' },
+    });
     const reply = await call('PUT', `${crm}/customers/cust-429`, customerBody());
     expect(reply).toMatchObject({ status: 429, body: { Message: 'slow down' } });
     expect(reply.headers['retry-after']).toBe('7');
     expect((await ledger()).customers).toEqual([]);
-    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-429`, status: 429, fault: 'status' }]);
+    expect(await requestLog()).toEqual([
+      { method: 'PUT', path: `${crm}/customers/cust-429`, status: 429, fault: 'status' },
+    ]);
   });
 
   test('delay: answers after the delay and performs the operation', async () => {
@@ -246,19 +319,28 @@ describe('faults', () => {
       body: JSON.stringify(customerBody()),
       signal: giveUp.signal,
     });
-    await waitFor('the PUT to reach the sandbox', async () => (await call('GET', '/__sandbox/faults')).body[0].hits === 1);
+    await waitFor(
+      'the PUT to reach the sandbox',
+      async () => (await call('GET', '/__sandbox/faults')).body[0].hits === 1,
+    );
     giveUp.abort();
     await expect(sent).rejects.toHaveProperty('name', 'AbortError');
     expect((await ledger()).customers).toEqual([]);
 
-    const customers = await waitFor('the held PUT to land', async () => {
-      const landed = (await ledger()).customers;
-      return landed.length > 0 && landed;
-    }, 5_000);
+    const customers = await waitFor(
+      'the held PUT to land',
+      async () => {
+        const landed = (await ledger()).customers;
+        return landed.length > 0 && landed;
+      },
+      5_000,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(990);
     expect(customers).toEqual([expect.objectContaining({ id: 'cust-gone', upserts: 1 })]);
     // Logged with the answer it gave, which went nowhere.
-    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-gone`, status: 200, fault: 'delay' }]);
+    expect(await requestLog()).toEqual([
+      { method: 'PUT', path: `${crm}/customers/cust-gone`, status: 200, fault: 'delay' },
+    ]);
   });
 
   test('delay: an answer given before the request reaches the hold (a 401) waits too', async () => {
@@ -266,7 +348,9 @@ describe('faults', () => {
     const started = Date.now();
     expect((await call('PUT', `${crm}/customers/cust-denied`, customerBody(), 'wrong')).status).toBe(401);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(await requestLog()).toEqual([{ method: 'PUT', path: `${crm}/customers/cust-denied`, status: 401, fault: 'delay' }]);
+    expect(await requestLog()).toEqual([
+      { method: 'PUT', path: `${crm}/customers/cust-denied`, status: 401, fault: 'delay' },
+    ]);
   });
 
   test('reset: the client gets a socket error and nothing is created', async () => {
@@ -363,28 +447,49 @@ describe('sandbox control', () => {
 });
 
 describe('behaviour switches', () => {
-  const defaults = { cpextenderHistoryDocumentNull: false, cpextenderNotReservedFirst: false, flexyboxCommitNoContent: false };
+  const defaults = {
+    cpextenderHistoryDocumentNull: false,
+    cpextenderNotReservedFirst: false,
+    flexyboxCommitNoContent: false,
+  };
   const behaviour = async () => (await call('GET', '/__sandbox/behaviour')).body;
 
   /** Reserves a single GiftCardId and creates a card of 100 on it for `SaleId`; returns the create body to repeat. */
   async function issueCard(SaleId: string) {
-    const reserved = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/ReserveIds`, { RequestType: 'single', Agency: 'Website' });
+    const reserved = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/ReserveIds`, {
+      RequestType: 'single',
+      Agency: 'Website',
+    });
     const [GiftCardId] = reserved.body.GiftCards as string[];
     const create = { CustomerNumber: '2059378440', GiftCardId, GiftCardCode: 'GC', GiftCardValue: 100, SaleId };
-    expect(await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, create)).toMatchObject({ status: 200, body: { GiftCard: { Id: GiftCardId } } });
+    expect(await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, create)).toMatchObject({
+      status: 200,
+      body: { GiftCard: { Id: GiftCardId } },
+    });
     return create;
   }
 
   const cardsOf = async (saleId: string) =>
-    ((await call('GET', '/__sandbox/ledger')).body.cpextender.giftCards as { saleId: string | null }[]).filter((card) => card.saleId === saleId);
+    ((await call('GET', '/__sandbox/ledger')).body.cpextender.giftCards as { saleId: string | null }[]).filter(
+      (card) => card.saleId === saleId,
+    );
 
   test('all are off by default; PUT sets the named ones and returns the rest to default; reset turns them off', async () => {
     expect(await behaviour()).toEqual(defaults);
-    const set = await call('PUT', '/__sandbox/behaviour', { flexyboxCommitNoContent: true, cpextenderNotReservedFirst: true });
-    expect(set).toMatchObject({ status: 200, body: { ...defaults, flexyboxCommitNoContent: true, cpextenderNotReservedFirst: true } });
+    const set = await call('PUT', '/__sandbox/behaviour', {
+      flexyboxCommitNoContent: true,
+      cpextenderNotReservedFirst: true,
+    });
+    expect(set).toMatchObject({
+      status: 200,
+      body: { ...defaults, flexyboxCommitNoContent: true, cpextenderNotReservedFirst: true },
+    });
 
     // A PUT replaces: what an earlier PUT set does not linger.
-    expect((await call('PUT', '/__sandbox/behaviour', { cpextenderHistoryDocumentNull: true })).body).toEqual({ ...defaults, cpextenderHistoryDocumentNull: true });
+    expect((await call('PUT', '/__sandbox/behaviour', { cpextenderHistoryDocumentNull: true })).body).toEqual({
+      ...defaults,
+      cpextenderHistoryDocumentNull: true,
+    });
     expect(await behaviour()).toEqual({ ...defaults, cpextenderHistoryDocumentNull: true });
 
     await call('POST', '/__sandbox/reset');
@@ -392,7 +497,10 @@ describe('behaviour switches', () => {
   });
 
   test.each([
-    [{ flexyboxCommitNoBody: true }, /^flexyboxCommitNoBody: not a behaviour switch \(switches: cpextenderHistoryDocumentNull, /],
+    [
+      { flexyboxCommitNoBody: true },
+      /^flexyboxCommitNoBody: not a behaviour switch \(switches: cpextenderHistoryDocumentNull, /,
+    ],
     [{ flexyboxCommitNoContent: 'yes' }, /^flexyboxCommitNoContent: must be true or false$/],
     [{ cpextenderNotReservedFirst: null }, /^cpextenderNotReservedFirst: must be true or false$/],
     [[true], /^body: must be a JSON object$/],
@@ -406,10 +514,19 @@ describe('behaviour switches', () => {
 
   test('cpextenderHistoryDocumentNull: BalanceCheck shows every History Document as null, as the documented example does', async () => {
     const { GiftCardId } = await issueCard('sale-document');
-    const hold = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Authorize`, { Type: 'giftcard', Ref: GiftCardId, SaleId: 'sale-hold', RequestedAmount: 10 });
+    const hold = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Authorize`, {
+      Type: 'giftcard',
+      Ref: GiftCardId,
+      SaleId: 'sale-hold',
+      RequestedAmount: 10,
+    });
     expect(hold.status).toBe(200);
-    const history = async () => (await call('GET', `${CPEXTENDER_PREFIX}/Giftcard/${GiftCardId}/BalanceCheck`)).body.GiftCard.History;
-    expect((await history()).map((entry: { Document: string | null }) => entry.Document)).toEqual(['sale-document', 'sale-hold']);
+    const history = async () =>
+      (await call('GET', `${CPEXTENDER_PREFIX}/Giftcard/${GiftCardId}/BalanceCheck`)).body.GiftCard.History;
+    expect((await history()).map((entry: { Document: string | null }) => entry.Document)).toEqual([
+      'sale-document',
+      'sale-hold',
+    ]);
 
     await call('PUT', '/__sandbox/behaviour', { cpextenderHistoryDocumentNull: true });
     expect(await history()).toEqual([
@@ -428,7 +545,10 @@ describe('behaviour switches', () => {
     await call('PUT', '/__sandbox/behaviour', { cpextenderNotReservedFirst: true });
     expect(await repeat()).toMatchObject({ status: 400, body: { Message: 'GiftcardId Not Reserved' } });
     // A seeded card never had a reservation: Not Reserved too.
-    const seeded = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, { ...create, GiftCardId: 'WEB-0000000000000003' });
+    const seeded = await call('POST', `${CPEXTENDER_PREFIX}/Giftcard/Create`, {
+      ...create,
+      GiftCardId: 'WEB-0000000000000003',
+    });
     expect(seeded).toMatchObject({ status: 400, body: { Message: 'GiftcardId Not Reserved' } });
     expect(await cardsOf('sale-repeat')).toHaveLength(1);
 
@@ -441,7 +561,10 @@ describe('behaviour switches', () => {
     await call('PUT', '/__sandbox/behaviour', { flexyboxCommitNoContent: true });
     await openOrder('so-204', 'cust-204');
     const short = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-short', 499));
-    expect(short).toMatchObject({ status: 400, body: { Message: 'Payment amount 499 does not match order total 500' } });
+    expect(short).toMatchObject({
+      status: 400,
+      body: { Message: 'Payment amount 499 does not match order total 500' },
+    });
 
     const first = await call('POST', `${pos}/salesorders/so-204/commit`, commitBody('pay-204', 500));
     expect(first).toMatchObject({ status: 204, body: undefined });

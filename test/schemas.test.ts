@@ -44,7 +44,10 @@ function validatorFor(name: string): ValidateFunction {
 describe('input JSON Schemas under schemas/', () => {
   it('are current: the committed files are exactly what scripts/generate-schemas.ts generates', () => {
     const generated = generateSchemaFiles();
-    const onDisk = fs.readdirSync(SCHEMAS_DIR).filter((file) => file.endsWith('.schema.json')).sort();
+    const onDisk = fs
+      .readdirSync(SCHEMAS_DIR)
+      .filter((file) => file.endsWith('.schema.json'))
+      .sort();
     expect(onDisk).toEqual([...generated.keys()].sort());
     for (const [file, text] of generated) {
       // One file at a time, so a failure names the stale schema; the fix is the generator, not an edit.
@@ -66,7 +69,11 @@ describe('input JSON Schemas under schemas/', () => {
   it.each(Object.entries(EXAMPLE_SCHEMAS))('accept examples/%s, as zod does', (example, name) => {
     const input = JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, example), 'utf8'));
     const validate = validatorFor(name);
-    expect({ example, valid: validate(input), errors: validate.errors ?? null }).toEqual({ example, valid: true, errors: null });
+    expect({ example, valid: validate(input), errors: validate.errors ?? null }).toEqual({
+      example,
+      valid: true,
+      errors: null,
+    });
     expect(inputNamed(name).schema.safeParse(input).success).toBe(true);
   });
 
@@ -78,16 +85,40 @@ describe('input JSON Schemas under schemas/', () => {
   it.each(Object.entries(TEST_INPUTS))('accept the %s input the test suites use', (name, input) => {
     expect(inputNamed(name).schema.safeParse(input).success).toBe(true);
     const validate = validatorFor(name);
-    expect({ name, valid: validate(input), errors: validate.errors ?? null }).toEqual({ name, valid: true, errors: null });
+    expect({ name, valid: validate(input), errors: validate.errors ?? null }).toEqual({
+      name,
+      valid: true,
+      errors: null,
+    });
   });
 
   it.each([
-    ['a missing required field', (order: Record<string, unknown>) => delete order.departmentId, "must have required property 'departmentId'"],
-    ['an unknown field', (order: Record<string, unknown>) => (order.giftMessage = 'hi'), 'must NOT have additional properties'],
-    ['a quantity that is not a whole number', (order: any) => (order.certificates[0].quantity = 1.5), 'must be integer'],
-    ['a price that is neither a number nor a string', (order: any) => (order.certificates[0].price = true), 'must be number,string'],
+    [
+      'a missing required field',
+      (order: Record<string, unknown>) => delete order.departmentId,
+      "must have required property 'departmentId'",
+    ],
+    [
+      'an unknown field',
+      (order: Record<string, unknown>) => (order.giftMessage = 'hi'),
+      'must NOT have additional properties',
+    ],
+    [
+      'a quantity that is not a whole number',
+      (order: any) => (order.certificates[0].quantity = 1.5),
+      'must be integer',
+    ],
+    [
+      'a price that is neither a number nor a string',
+      (order: any) => (order.certificates[0].price = true),
+      'must be number,string',
+    ],
     ['no certificate lines', (order: any) => (order.certificates = []), 'must NOT have fewer than 1 items'],
-    ['a lower-case country code', (order: any) => (order.customer.countryCode = 'dk'), 'must match pattern "^[A-Z]{2}$"'],
+    [
+      'a lower-case country code',
+      (order: any) => (order.customer.countryCode = 'dk'),
+      'must match pattern "^[A-Z]{2}$"',
+    ],
   ])('refuse a Flexybox order with %s, as zod does', (_what, spoil, message) => {
     const order = JSON.parse(JSON.stringify(flexyboxOrder())) as Record<string, unknown>;
     spoil(order);

@@ -70,7 +70,12 @@ describe('Smart Gift activities against the sandbox', () => {
     const args = { order: order(), orderId, derivedCodes: [code] };
     await smartgift.placeSmartGiftOrder(args);
     const rotated = createSmartGiftActivities(sandbox.config({ SMARTGIFT_CODE_SECRET: 'rotated-secret' }));
-    expect(await rotated.placeSmartGiftOrder(args)).toEqual({ orderReference: null, voucherCodes: [code], recovered: true, attempt: 1 });
+    expect(await rotated.placeSmartGiftOrder(args)).toEqual({
+      orderReference: null,
+      voucherCodes: [code],
+      recovered: true,
+      attempt: 1,
+    });
     expect(await ordersWithId(orderId)).toHaveLength(1);
   });
 
@@ -93,27 +98,56 @@ describe('Smart Gift activities against the sandbox', () => {
     const orderId = uniqueRef('sg-act-repeat');
     const derived = newSeed();
     const codes = [derived.code, 'CALLERFIXED' + newCode()];
-    const input = order({ items: [{ id: 1, price: 10 }, { id: 3, persons: 2, code: codes[1] }] });
+    const input = order({
+      items: [
+        { id: 1, price: 10 },
+        { id: 3, persons: 2, code: codes[1] },
+      ],
+    });
     const args = { order: input, orderId, derivedCodes: [derived.code, null] };
     await smartgift.placeSmartGiftOrder(args);
-    expect(await smartgift.placeSmartGiftOrder(args)).toEqual({ orderReference: null, voucherCodes: codes, recovered: true, attempt: 1 });
+    expect(await smartgift.placeSmartGiftOrder(args)).toEqual({
+      orderReference: null,
+      voucherCodes: codes,
+      recovered: true,
+      attempt: 1,
+    });
     expect(await ordersWithId(orderId)).toHaveLength(1);
   });
 
   it('refuses when only some of our codes are taken: another order holds them', async () => {
     const taken = newCode();
-    await smartgift.placeSmartGiftOrder({ order: order({ items: [{ id: 1, price: 10, code: taken }] }), orderId: uniqueRef('sg-other'), derivedCodes: [null] });
+    await smartgift.placeSmartGiftOrder({
+      order: order({ items: [{ id: 1, price: 10, code: taken }] }),
+      orderId: uniqueRef('sg-other'),
+      derivedCodes: [null],
+    });
     const orderId = uniqueRef('sg-act-clash');
     const failure = await failureOf(
-      smartgift.placeSmartGiftOrder({ order: order({ items: [{ id: 1, price: 10 }, { id: 1, price: 10, code: taken }] }), orderId, derivedCodes: [newSeed().code, null] }),
+      smartgift.placeSmartGiftOrder({
+        order: order({
+          items: [
+            { id: 1, price: 10 },
+            { id: 1, price: 10, code: taken },
+          ],
+        }),
+        orderId,
+        derivedCodes: [newSeed().code, null],
+      }),
     );
     expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
-    expect(failure.message).toBe("smartgift step 'placeOrder' (POST /pos-sale) rejected the request (HTTP 422): The items.1.code has already been taken.");
+    expect(failure.message).toBe(
+      "smartgift step 'placeOrder' (POST /pos-sale) rejected the request (HTTP 422): The items.1.code has already been taken.",
+    );
     expect(await ordersWithId(orderId)).toHaveLength(0);
   });
 
   it('refuses, on a first attempt, an order whose caller-fixed codes are all taken', async () => {
-    const args = { order: order({ items: [{ id: 1, price: 10, code: newCode() }] }), orderId: uniqueRef('sg-fixed'), derivedCodes: [null] };
+    const args = {
+      order: order({ items: [{ id: 1, price: 10, code: newCode() }] }),
+      orderId: uniqueRef('sg-fixed'),
+      derivedCodes: [null],
+    };
     await smartgift.placeSmartGiftOrder(args);
     const failure = await failureOf(smartgift.placeSmartGiftOrder(args));
     expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
@@ -122,7 +156,11 @@ describe('Smart Gift activities against the sandbox', () => {
 
   it("maps a documented rule's 422 to ProviderRejected with Smart Gift's reason", async () => {
     const failure = await failureOf(
-      smartgift.placeSmartGiftOrder({ order: order({ items: [{ id: 2 }] }), orderId: uniqueRef('sg-persons'), derivedCodes: [newSeed().code] }),
+      smartgift.placeSmartGiftOrder({
+        order: order({ items: [{ id: 2 }] }),
+        orderId: uniqueRef('sg-persons'),
+        derivedCodes: [newSeed().code],
+      }),
     );
     expect(failure).toMatchObject({ type: 'ProviderRejected', nonRetryable: true });
     expect(failure.message).toBe(
@@ -133,7 +171,9 @@ describe('Smart Gift activities against the sandbox', () => {
   it('maps a lost response to a retryable AmbiguousOutcome: our codes make the repeat safe', async () => {
     await sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'drop-response' });
     const orderId = uniqueRef('sg-drop');
-    const failure = await failureOf(smartgift.placeSmartGiftOrder({ order: order(), orderId, derivedCodes: [newSeed().code] }));
+    const failure = await failureOf(
+      smartgift.placeSmartGiftOrder({ order: order(), orderId, derivedCodes: [newSeed().code] }),
+    );
     expect(failure).toMatchObject({ type: 'AmbiguousOutcome', nonRetryable: false });
     expect(failure.message).toMatch(/lost the connection .*the request may have landed/);
     expect(await ordersWithId(orderId)).toHaveLength(1);
@@ -156,9 +196,13 @@ describe('Smart Gift activities against the sandbox', () => {
 
   it('refuses a wrong secret key without echoing it, naming the variable to fix', async () => {
     const wrongKey = 'sk_wrong_key_must_not_leak';
-    const failure = await failureOf(createSmartGiftActivities(sandbox.config({ SMARTGIFT_SECRET_KEY: wrongKey })).checkSmartGiftPaymentMethod(1));
+    const failure = await failureOf(
+      createSmartGiftActivities(sandbox.config({ SMARTGIFT_SECRET_KEY: wrongKey })).checkSmartGiftPaymentMethod(1),
+    );
     expect(failure).toMatchObject({ type: 'ProviderCredentialsRefused', nonRetryable: true });
     expect(failure.message).toContain('refused our credentials (HTTP 401); check SMARTGIFT_SECRET_KEY');
-    expect(JSON.stringify({ message: failure.message, stack: failure.stack, details: failure.details })).not.toContain(wrongKey);
+    expect(JSON.stringify({ message: failure.message, stack: failure.stack, details: failure.details })).not.toContain(
+      wrongKey,
+    );
   });
 });

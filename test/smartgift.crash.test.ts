@@ -20,16 +20,30 @@ describe('Smart Gift order survives a worker crash', () => {
     const orderRef = uniqueRef('sg-crash-after');
     const ids = smartGiftIdsFor(orderRef);
     // Smart Gift places the order, then holds its answer for 4 s: the first worker dies meanwhile.
-    await env.sandbox.fault({ method: 'POST', path: '/smartgift/pos-sale$', kind: 'delay', delayMs: 4_000, delayPhase: 'after' });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: '/smartgift/pos-sale$',
+      kind: 'delay',
+      delayMs: 4_000,
+      delayPhase: 'after',
+    });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
-    await waitFor('the order to exist at Smart Gift', async () => (await smartGiftLedgerFor(env.sandbox, ids.orderId)).orders.length === 1);
+    await waitFor(
+      'the order to exist at Smart Gift',
+      async () => (await smartGiftLedgerFor(env.sandbox, ids.orderId)).orders.length === 1,
+    );
     await first.kill();
 
     await env.startWorker();
     const result = await handle.result();
 
-    expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
+    expect(result).toEqual({
+      orderReference: null,
+      orderId: ids.orderId,
+      voucherCodes: ids.voucherCodes,
+      recovered: true,
+    });
     await expectOneOrderWithCodes(ids);
   }, 120_000);
 
@@ -70,7 +84,12 @@ describe('Smart Gift order survives a worker crash', () => {
     const result = await handle.result();
 
     // B sent A's codes, recorded in history: the repeat collided with the order A placed.
-    expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
+    expect(result).toEqual({
+      orderReference: null,
+      orderId: ids.orderId,
+      voucherCodes: ids.voucherCodes,
+      recovered: true,
+    });
     await expectOneOrderWithCodes(ids);
   }, 120_000);
 });

@@ -24,7 +24,8 @@ async function posSales(after: number) {
 /** Every string and byte of a raw (undecoded) history, base64 decoded too, to search for values that must not be readable. */
 function asText(value: unknown): string {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1');
-  if (typeof value === 'string') return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
+  if (typeof value === 'string')
+    return /^[A-Za-z0-9+/]+=*$/.test(value) ? `${value}\n${Buffer.from(value, 'base64').toString('latin1')}` : value;
   if (value && typeof value === 'object') return Object.values(value).map(asText).join('\n');
   return String(value);
 }
@@ -32,21 +33,41 @@ function asText(value: unknown): string {
 describe('Smart Gift voucher order', () => {
   it('places one online order under the derived order_id and voucher code', async () => {
     const orderRef = uniqueRef('sg-online');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder(),
+    });
     const result = await handle.result();
 
     const ids = smartGiftIdsFor(orderRef);
     expect(handle.workflowId).toBe(ids.workflowId);
-    expect(result).toEqual({ orderReference: ids.orderId, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: false });
+    expect(result).toEqual({
+      orderReference: ids.orderId,
+      orderId: ids.orderId,
+      voucherCodes: ids.voucherCodes,
+      recovered: false,
+    });
     expect(ids.voucherCodes[0]).toMatch(/^[A-Z0-9]{12}$/);
     const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toEqual([
-      expect.objectContaining({ orderReference: ids.orderId, total: 100, confirmationEmailSent: true, delivery: { method: 'online', status: 'sent', date: null } }),
+      expect.objectContaining({
+        orderReference: ids.orderId,
+        total: 100,
+        confirmationEmailSent: true,
+        delivery: { method: 'online', status: 'sent', date: null },
+      }),
     ]);
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(ids.voucherCodes);
 
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
-    expect(status).toMatchObject({ state: 'completed', step: 'completed', lastError: null, result, providerIds: { orderId: ids.orderId, orderReference: ids.orderId } });
+    expect(status).toMatchObject({
+      state: 'completed',
+      step: 'completed',
+      lastError: null,
+      result,
+      providerIds: { orderId: ids.orderId, orderReference: ids.orderId },
+    });
     expect(status.attempts).toEqual({ checkPaymentMethod: 1, placeOrder: 1 });
   });
 
@@ -66,9 +87,15 @@ describe('Smart Gift voucher order', () => {
     expect(result.voucherCodes).toEqual([ids.voucherCodes[0], callerCode]);
     const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toEqual([
-      expect.objectContaining({ total: 220, confirmationEmailSent: false, delivery: { method: 'offline', status: 'scheduled', date: '2999-12-24' } }),
+      expect.objectContaining({
+        total: 220,
+        confirmationEmailSent: false,
+        delivery: { method: 'offline', status: 'scheduled', date: '2999-12-24' },
+      }),
     ]);
-    expect(ledger.vouchers.map((v: { code: string; value: number; persons: number }) => [v.code, v.value, v.persons])).toEqual([
+    expect(
+      ledger.vouchers.map((v: { code: string; value: number; persons: number }) => [v.code, v.value, v.persons]),
+    ).toEqual([
       [ids.voucherCodes[0], 195, 3],
       [callerCode, 25, 1],
     ]);
@@ -83,7 +110,12 @@ describe('Smart Gift voucher order', () => {
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input });
     const result = await handle.result();
 
-    expect(result).toEqual({ orderReference: null, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: true });
+    expect(result).toEqual({
+      orderReference: null,
+      orderId: ids.orderId,
+      voucherCodes: ids.voucherCodes,
+      recovered: true,
+    });
     const ledger = await smartGiftLedgerFor(env.sandbox, ids.orderId);
     expect(ledger.orders).toHaveLength(1);
     expect(ledger.vouchers.map((v: { code: string }) => v.code)).toEqual(result.voucherCodes);
@@ -94,7 +126,12 @@ describe('Smart Gift voucher order', () => {
   it('fixes the voucher codes once per order in history, encrypted: the raw history holds neither the codes nor the code secret', async () => {
     const orderRef = uniqueRef('sg-history');
     const callerCode = `GIFT${Date.now().toString(36).toUpperCase()}`;
-    const input = smartGiftOrder({ items: [{ id: 1, price: 40 }, { id: 1, price: 25, code: callerCode }] });
+    const input = smartGiftOrder({
+      items: [
+        { id: 1, price: 40 },
+        { id: 1, price: 25, code: callerCode },
+      ],
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input });
     const result = await handle.result();
     const ids = smartGiftIdsFor(orderRef, 1);
@@ -102,22 +139,44 @@ describe('Smart Gift voucher order', () => {
 
     // fetchHistory returns the payloads as stored, without the codec.
     const history = await env.stack.temporal.workflow.getHandle(handle.workflowId).fetchHistory();
-    const markers = history.events!.flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : []));
-    const patches = markers.filter((marker) => marker.markerName === 'core_patch').map((marker) => JSON.parse(Buffer.from(marker.details!['patch-data'].payloads![0].data!).toString()).id);
+    const markers = history.events!.flatMap((event) =>
+      event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : [],
+    );
+    const patches = markers
+      .filter((marker) => marker.markerName === 'core_patch')
+      .map((marker) => JSON.parse(Buffer.from(marker.details!['patch-data'].payloads![0].data!).toString()).id);
     expect(patches).toContain('smartgift-voucher-codes-in-history');
     const derivations = markers.filter(
-      (marker) => marker.markerName === 'core_local_activity' && JSON.parse(Buffer.from(marker.details!.data.payloads![0].data!).toString()).activity_type === 'deriveSmartGiftVoucherCodes',
+      (marker) =>
+        marker.markerName === 'core_local_activity' &&
+        JSON.parse(Buffer.from(marker.details!.data.payloads![0].data!).toString()).activity_type ===
+          'deriveSmartGiftVoucherCodes',
     );
     expect(derivations).toHaveLength(1);
-    expect(Buffer.from(derivations[0].details!.result.payloads![0].metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(derivations[0].details!.result.payloads![0].metadata!.encoding!).toString()).toBe(
+      'binary/encrypted',
+    );
     const text = asText(history);
-    for (const secret of [ids.voucherCodes[0], callerCode, env.sandbox.config().smartgift.codeSecret]) expect(text).not.toContain(secret);
+    for (const secret of [ids.voucherCodes[0], callerCode, env.sandbox.config().smartgift.codeSecret])
+      expect(text).not.toContain(secret);
   });
 
   it('returns the rewritten order_reference when the caller reuses an order_id', async () => {
     const orderId = uniqueRef('shop');
-    const first = await (await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef: uniqueRef('sg-id-1'), input: smartGiftOrder({ order_id: orderId }) })).result();
-    const second = await (await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef: uniqueRef('sg-id-2'), input: smartGiftOrder({ order_id: orderId }) })).result();
+    const first = await (
+      await env.stack.giftflow.startGiftOrder({
+        provider: 'smartgift',
+        orderRef: uniqueRef('sg-id-1'),
+        input: smartGiftOrder({ order_id: orderId }),
+      })
+    ).result();
+    const second = await (
+      await env.stack.giftflow.startGiftOrder({
+        provider: 'smartgift',
+        orderRef: uniqueRef('sg-id-2'),
+        input: smartGiftOrder({ order_id: orderId }),
+      })
+    ).result();
     expect([first.orderReference, second.orderReference]).toEqual([orderId, `${orderId}-2`]);
     expect(second.orderId).toBe(orderId);
     expect((await smartGiftLedgerFor(env.sandbox, orderId)).orders).toHaveLength(2);
@@ -126,7 +185,11 @@ describe('Smart Gift voucher order', () => {
   it('fails fast on an unknown payment method, listing the valid ones, and orders nothing', async () => {
     const orderRef = uniqueRef('sg-payment');
     const before = (await env.sandbox.requests()).length;
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder({ payment_method: 9 }) });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder({ payment_method: 9 }),
+    });
     const cause = await failureOf(handle.result());
     expect(cause.type).toBe('ProviderRejected');
     expect(cause.message).toBe(
@@ -136,13 +199,20 @@ describe('Smart Gift voucher order', () => {
     const requests = (await env.sandbox.requests()).slice(before);
     expect(requests.filter((r) => r.path === '/smartgift/payment-methods')).toHaveLength(1);
     expect(await posSales(before)).toHaveLength(0);
-    expect(await env.stack.giftflow.getOrderStatus(handle.workflowId)).toMatchObject({ state: 'failed', step: 'checkPaymentMethod' });
+    expect(await env.stack.giftflow.getOrderStatus(handle.workflowId)).toMatchObject({
+      state: 'failed',
+      step: 'checkPaymentMethod',
+    });
   });
 
-  it("fails without retrying when Smart Gift refuses the persons of an experience voucher, naming its reason", async () => {
+  it('fails without retrying when Smart Gift refuses the persons of an experience voucher, naming its reason', async () => {
     const orderRef = uniqueRef('sg-persons');
     const before = (await env.sandbox.requests()).length;
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder({ items: [{ id: afternoonTea.id }] }) });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder({ items: [{ id: afternoonTea.id }] }),
+    });
     const cause = await failureOf(handle.result());
     expect(cause.type).toBe('ProviderRejected');
     expect(cause.message).toBe(
@@ -155,23 +225,44 @@ describe('Smart Gift voucher order', () => {
 
   it('refuses bad input with field-level errors and starts nothing', async () => {
     const orderRef = uniqueRef('sg-bad-input');
-    const input = smartGiftOrder({ items: [{ id: 1, price: -1, code: 'NO-DASHES' }], delivery: { method: 2, address1: 'Bank Chambers' } });
-    const error = (await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input }).catch((e: unknown) => e)) as GiftOrderInputError;
+    const input = smartGiftOrder({
+      items: [{ id: 1, price: -1, code: 'NO-DASHES' }],
+      delivery: { method: 2, address1: 'Bank Chambers' },
+    });
+    const error = (await env.stack.giftflow
+      .startGiftOrder({ provider: 'smartgift', orderRef, input })
+      .catch((e: unknown) => e)) as GiftOrderInputError;
     expect(error).toBeInstanceOf(GiftOrderInputError);
     expect(error.issues).toEqual([
       { field: 'input.items.0.price', message: 'price must be greater than 0' },
       { field: 'input.items.0.code', message: 'code must contain only letters and digits' },
       { field: 'input.delivery.postcode', message: 'postcode is required for offline delivery (method 2)' },
     ]);
-    await expect(env.stack.temporal.workflow.getHandle(smartGiftIdsFor(orderRef).workflowId).describe()).rejects.toThrow(/not found/i);
+    await expect(
+      env.stack.temporal.workflow.getHandle(smartGiftIdsFor(orderRef).workflowId).describe(),
+    ).rejects.toThrow(/not found/i);
   });
 
   it('places the example order with `giftflow order smartgift --input examples/smartgift-order.json`', async () => {
     const orderRef = uniqueRef('sg-cli');
     const root = path.resolve(__dirname, '..');
-    const args = [path.join(root, 'bin', 'giftflow.js'), 'order', 'smartgift', '--input', path.join(root, 'examples', 'smartgift-order.json'), '--ref', orderRef, '--wait'];
+    const args = [
+      path.join(root, 'bin', 'giftflow.js'),
+      'order',
+      'smartgift',
+      '--input',
+      path.join(root, 'examples', 'smartgift-order.json'),
+      '--ref',
+      orderRef,
+      '--wait',
+    ];
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, args, { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } }, (error, out, err) => (error ? reject(new Error(err)) : resolve(out))),
+      execFile(
+        process.execPath,
+        args,
+        { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } },
+        (error, out, err) => (error ? reject(new Error(err)) : resolve(out)),
+      ),
     );
     const ids = smartGiftIdsFor(orderRef, 2);
     expect(JSON.parse(stdout)).toEqual({
@@ -180,20 +271,38 @@ describe('Smart Gift voucher order', () => {
       provider: 'smartgift',
       result: { orderReference: ids.orderId, orderId: ids.orderId, voucherCodes: ids.voucherCodes, recovered: false },
     });
-    expect((await smartGiftLedgerFor(env.sandbox, ids.orderId)).vouchers.map((v: { value: number }) => v.value)).toEqual([100, 130]);
+    expect(
+      (await smartGiftLedgerFor(env.sandbox, ids.orderId)).vouchers.map((v: { value: number }) => v.value),
+    ).toEqual([100, 130]);
   });
 
   it('cancels cleanly before the order is sent and says nothing was ordered', async () => {
     const orderRef = uniqueRef('sg-cancel');
-    await env.sandbox.fault({ method: 'GET', path: '/smartgift/payment-methods$', kind: 'status', status: 503, times: 0 });
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
-    await waitFor('the payment-method look-up to be retried', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying);
+    await env.sandbox.fault({
+      method: 'GET',
+      path: '/smartgift/payment-methods$',
+      kind: 'status',
+      status: 503,
+      times: 0,
+    });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder(),
+    });
+    await waitFor(
+      'the payment-method look-up to be retried',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).retrying,
+    );
     await env.stack.giftflow.cancelOrder(handle.workflowId);
 
     const failure = await handle.result().catch((e: WorkflowFailedError) => e);
     expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
-    expect(status).toMatchObject({ state: 'cancelled', lastError: 'Smart Gift order cancelled before it was sent; nothing was ordered at Smart Gift.' });
+    expect(status).toMatchObject({
+      state: 'cancelled',
+      lastError: 'Smart Gift order cancelled before it was sent; nothing was ordered at Smart Gift.',
+    });
     expect((await smartGiftLedgerFor(env.sandbox, smartGiftIdsFor(orderRef).orderId)).orders).toHaveLength(0);
   });
 });

@@ -8,7 +8,15 @@ import { uniqueRef, useInProcessStack, waitFor } from './support/stack';
 
 // Debian's chromium, driven headless; flags keep it from reaching for the (closed) network.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve(__dirname, '..', '.artifacts', 'web-ui');
 
 const env = useInProcessStack();
@@ -17,12 +25,18 @@ let codecServer: { url: string; close: () => Promise<void> };
 
 function uiUrl(): string {
   const url = process.env.TEMPORAL_TEST_UI_URL;
-  if (!url) throw new Error('TEMPORAL_TEST_UI_URL is not set: run the tests through `npm test`, whose setup starts the dev server with its Web UI');
+  if (!url)
+    throw new Error(
+      'TEMPORAL_TEST_UI_URL is not set: run the tests through `npm test`, whose setup starts the dev server with its Web UI',
+    );
   return url;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   // Payloads, summaries and current details are encrypted: the UI reads them through the codec server, as an operator's does.
   codecServer = await startTestCodecServer([new URL(uiUrl()).origin]);
@@ -40,9 +54,16 @@ afterAll(async () => {
  */
 async function operatorPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-  const columns = ['Status', 'Workflow ID', ...SEARCH_ATTRIBUTE_NAMES, 'Type', 'Start'].map((label, index) => ({ label, pinned: index < 2 }));
+  const columns = ['Status', 'Workflow ID', ...SEARCH_ATTRIBUTE_NAMES, 'Type', 'Start'].map((label, index) => ({
+    label,
+    pinned: index < 2,
+  }));
   // overrideRemoteCodecConfiguration: the browser's codec endpoint wins over the server's (none here).
-  const settings = { endpoint: codecServer.url, overrideRemoteCodecConfiguration: true, 'namespace-workflow-table-columns': { default: columns } };
+  const settings = {
+    endpoint: codecServer.url,
+    overrideRemoteCodecConfiguration: true,
+    'namespace-workflow-table-columns': { default: columns },
+  };
   await context.addInitScript({
     content: Object.entries(settings)
       .map(([key, value]) => `localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(JSON.stringify(value))});`)
@@ -51,7 +72,8 @@ async function operatorPage(): Promise<Page> {
   return context.newPage();
 }
 
-const detailPage = (workflowId: string, tab = '') => `${uiUrl()}/namespaces/default/workflows/${encodeURIComponent(workflowId)}${tab}`;
+const detailPage = (workflowId: string, tab = '') =>
+  `${uiUrl()}/namespaces/default/workflows/${encodeURIComponent(workflowId)}${tab}`;
 
 /** The User Metadata tab: the order's summary, its activities' summaries and its current details. */
 async function openUserMetadata(page: Page, workflowId: string): Promise<void> {
@@ -83,7 +105,16 @@ describe('Temporal Web UI, as an operator sees it', () => {
     const row = page.locator('tr', { hasText: handle.workflowId }).first();
     await row.waitFor({ timeout: 30_000 });
     const cells = (await row.innerText()).split(/\s+/);
-    expect(cells).toEqual(expect.arrayContaining(['Completed', handle.workflowId, 'flexybox', orderRef, 'completed', 'flexyboxGiftCertificateOrder']));
+    expect(cells).toEqual(
+      expect.arrayContaining([
+        'Completed',
+        handle.workflowId,
+        'flexybox',
+        orderRef,
+        'completed',
+        'flexyboxGiftCertificateOrder',
+      ]),
+    );
     await page.screenshot({ path: path.join(SCREENSHOTS, 'workflow-list.png') });
 
     await openUserMetadata(page, handle.workflowId);
@@ -95,20 +126,33 @@ describe('Temporal Web UI, as an operator sees it', () => {
     // The timeline names each activity with the provider step it serves (the sales order's create
     // is a regular activity; the calls that run local first show as markers).
     await page.goto(detailPage(handle.workflowId, `/${(await handle.describe()).runId}/history`));
-    await page.getByText('createFlexyboxSalesOrder • Flexybox: create sales order', { exact: true }).waitFor({ timeout: 30_000 });
+    await page
+      .getByText('createFlexyboxSalesOrder • Flexybox: create sales order', { exact: true })
+      .waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'order-timeline.png'), fullPage: true });
     await page.context().close();
   });
 
   it('shows the step an order waits at as its current details', async () => {
     const orderRef = uniqueRef('web-ui-parked');
-    await env.sandbox.fault({ method: 'POST', path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`, kind: 'status', status: 401, times: 0 });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: `${flexyboxIdsFor(orderRef).salesOrderId}/commit$`,
+      kind: 'status',
+      status: 401,
+      times: 0,
+    });
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     try {
-      await waitFor('the order to park', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-attention');
+      await waitFor(
+        'the order to park',
+        async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).state === 'needs-attention',
+      );
       const page = await operatorPage();
       await openUserMetadata(page, handle.workflowId);
-      expect(await markdownShowing(page, 'Needs attention')).toBe(`Needs attention at Flexybox: commit sales order: fix the cause, then giftflow retry ${handle.workflowId}`);
+      expect(await markdownShowing(page, 'Needs attention')).toBe(
+        `Needs attention at Flexybox: commit sales order: fix the cause, then giftflow retry ${handle.workflowId}`,
+      );
       await page.screenshot({ path: path.join(SCREENSHOTS, 'order-needs-attention.png'), fullPage: true });
       await page.context().close();
     } finally {

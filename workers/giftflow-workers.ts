@@ -36,12 +36,18 @@ const QUEUE_OPTIONS: Record<string, Partial<WorkerOptions>> = {
 export async function bundleGiftflowWorkflows(): Promise<WorkflowBundle> {
   const workerModule = require.resolve('@temporalio/worker');
   try {
-    const { stdout } = await execFileAsync(process.execPath, ['-e', BUNDLE_TO_STDOUT, workerModule, require.resolve('../workflows'), FAILURE_CONVERTER_PATH], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['-e', BUNDLE_TO_STDOUT, workerModule, require.resolve('../workflows'), FAILURE_CONVERTER_PATH],
+      {
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
     return { code: stdout };
   } catch (error) {
-    throw new Error(`bundling the giftflow workflows failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`);
+    throw new Error(
+      `bundling the giftflow workflows failed: ${(error as { stderr?: string }).stderr || (error as Error).message}`,
+    );
   }
 }
 
@@ -94,4 +100,3 @@ export async function createGiftflowWorkers(options: {
     ),
   );
 }
-

@@ -18,7 +18,9 @@ import type * as workflows from '../workflows';
  * names but workflows/index.ts does not export, or the other way round, fails `tsc` here, naming it.
  */
 type None<T extends never> = T;
-export type CatalogueServed = None<Exclude<CatalogueWorkflowType, keyof typeof workflows> | Exclude<keyof typeof workflows, CatalogueWorkflowType>>;
+export type CatalogueServed = None<
+  Exclude<CatalogueWorkflowType, keyof typeof workflows> | Exclude<keyof typeof workflows, CatalogueWorkflowType>
+>;
 
 async function main(): Promise<void> {
   // Every group of settings is checked before the first problem is reported: one message names them all.
@@ -28,7 +30,10 @@ async function main(): Promise<void> {
   // passes the redaction first: masked by field name, then by pattern (security/redact.ts).
   // Inside the log function, so only entries at or above the level pay for it.
   // The Runtime also serves the Prometheus metrics (observability/metrics.ts).
-  installRuntime({ logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(redactLogEntry(entry, config.secrets))) }, config);
+  installRuntime(
+    { logger: new DefaultLogger(config.logLevel, (entry) => logOneLine(redactLogEntry(entry, config.secrets))) },
+    config,
+  );
   const connection = await reachTemporal(temporal, () => NativeConnection.connect(temporal.connectionOptions));
   const stopGauge = startWaitingOrdersGauge({ connection, namespace: temporal.namespace, config });
   try {

@@ -102,17 +102,24 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   const decide = (wanted: 'confirm' | 'cancel') => async (): Promise<CpExtenderRedeemResult> => {
     decision ??= wanted;
     await condition(() => result !== undefined || failure !== undefined);
-    if (!result) throw ApplicationFailure.create({ type: FAILURE_TYPES.rejected, message: failure, nonRetryable: true });
+    if (!result)
+      throw ApplicationFailure.create({ type: FAILURE_TYPES.rejected, message: failure, nonRetryable: true });
     return result;
   };
   const validator = (wanted: 'confirm' | 'cancel') => () => {
-    if (!hold) throw new Error(`no amount is held yet (step '${tracker.currentStep}', state '${tracker.state}'); nothing to ${wanted}`);
+    if (!hold)
+      throw new Error(
+        `no amount is held yet (step '${tracker.currentStep}', state '${tracker.state}'); nothing to ${wanted}`,
+      );
     // A confirm must never report success for a sale whose amount was not captured. (Validators
     // do not run on replay, so refusing more here changes no history.)
     if (wanted === 'confirm' && expired) {
-      throw new Error(`the hold ${hold.authCode} expired after ${input.holdTimeoutSeconds} s without confirm or release and was released; nothing to confirm`);
+      throw new Error(
+        `the hold ${hold.authCode} expired after ${input.holdTimeoutSeconds} s without confirm or release and was released; nothing to confirm`,
+      );
     }
-    if (decision !== undefined && decision !== wanted) throw new Error(`the hold is already being closed by '${decision}'`);
+    if (decision !== undefined && decision !== wanted)
+      throw new Error(`the hold is already being closed by '${decision}'`);
   };
   setHandler(confirmRedemptionUpdate, decide('confirm'), { validator: validator('confirm') });
   setHandler(cancelRedemptionUpdate, decide('cancel'), { validator: validator('cancel') });
@@ -120,11 +127,15 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     reconcileUpdate,
     (reply) => {
       answer = checkReconcileAnswer(reply, ['authCode']);
-      return { accepted: answer.outcome, next: answer.outcome === 'created' ? 'hold the amount under that AuthCode' : 'send Authorize again' };
+      return {
+        accepted: answer.outcome,
+        next: answer.outcome === 'created' ? 'hold the amount under that AuthCode' : 'send Authorize again',
+      };
     },
     {
       validator: (reply) => {
-        if (!awaitingAnswer) throw new Error(`this redemption is not waiting for reconciliation (state '${tracker.state}')`);
+        if (!awaitingAnswer)
+          throw new Error(`this redemption is not waiting for reconciliation (state '${tracker.state}')`);
         checkReconcileAnswer(reply, ['authCode']);
       },
     },
@@ -182,7 +193,14 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
     const held = await CancellationScope.nonCancellable(() =>
       tracker.step(
         'authorize',
-        () => authorizeCpExtender({ giftCardId: input.giftCardId, saleId, amount: input.amount, points: input.points, earlierRunsSettled }),
+        () =>
+          authorizeCpExtender({
+            giftCardId: input.giftCardId,
+            saleId,
+            amount: input.amount,
+            points: input.points,
+            earlierRunsSettled,
+          }),
         { park: false },
       ),
     );
@@ -206,7 +224,9 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
 
   /** The History entry of an Authorize for our SaleId, if one landed (CP Extender has no dedupe key for Authorize). */
   async function landedAuthorization(): Promise<HistoryEntry | undefined> {
-    const { card } = await tracker.step('checkAuthorization', () => checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }));
+    const { card } = await tracker.step('checkAuthorization', () =>
+      checkCpExtenderBalance({ step: 'checkAuthorization', giftCardId: input.giftCardId }),
+    );
     const authorized = card.history.filter((entry) => entry.activity === 'Authorized');
     // A History without Documents (as in CP Extender's example) cannot rule a hold of ours out.
     return authorized.find((entry) => entry.document === saleId) ?? authorized.find((entry) => entry.document == null);
@@ -240,9 +260,23 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   async function close(outcome: RedemptionOutcome, held: Hold): Promise<CpExtenderRedeemResult> {
     const step = outcome === 'confirmed' ? 'confirm' : 'cancel';
     const args = { giftCardId: input.giftCardId, authCode: held.authCode };
-    await tracker.step(step, () => (step === 'confirm' ? cpextender.confirmCpExtenderAuthorization(args) : cpextender.cancelCpExtenderAuthorization(args)));
-    const { card } = await tracker.step('readBalance', () => checkCpExtenderBalance({ step, giftCardId: input.giftCardId }));
-    return { giftCardId: input.giftCardId, saleId, authCode: held.authCode, authorizedAmount: held.authorizedAmount, outcome, balance: card.balance, availableBalance: card.availableBalance };
+    await tracker.step(step, () =>
+      step === 'confirm'
+        ? cpextender.confirmCpExtenderAuthorization(args)
+        : cpextender.cancelCpExtenderAuthorization(args),
+    );
+    const { card } = await tracker.step('readBalance', () =>
+      checkCpExtenderBalance({ step, giftCardId: input.giftCardId }),
+    );
+    return {
+      giftCardId: input.giftCardId,
+      saleId,
+      authCode: held.authCode,
+      authorizedAmount: held.authorizedAmount,
+      outcome,
+      balance: card.balance,
+      availableBalance: card.availableBalance,
+    };
   }
 
   try {
@@ -267,14 +301,19 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
   } catch (error) {
     if (isCancellation(error)) {
       const held = hold;
-      if (!held) throw tracker.cancelled(`redemption cancelled before any amount was held${unknownHold ? `, but ${unknownHold}` : ` on ${input.giftCardId}`}`);
+      if (!held)
+        throw tracker.cancelled(
+          `redemption cancelled before any amount was held${unknownHold ? `, but ${unknownHold}` : ` on ${input.giftCardId}`}`,
+        );
       // Parked on a failing confirm or release: closing the hold again would park again; the message says what is held.
       if (tracker.state === 'needs-attention') throw tracker.cancelled('');
       // Compensation: a cancelled redemption must not leave the amount held.
       await CancellationScope.nonCancellable(() => close('released-on-cancellation', held)).catch((cause: unknown) => {
         throw tracker.failed(cause);
       });
-      throw tracker.cancelled(`redemption cancelled; the hold ${held.authCode} of ${held.authorizedAmount} on ${input.giftCardId} was released`);
+      throw tracker.cancelled(
+        `redemption cancelled; the hold ${held.authCode} of ${held.authorizedAmount} on ${input.giftCardId} was released`,
+      );
     }
     const failed = tracker.failed(error);
     failure = failed.message;
@@ -285,11 +324,15 @@ export async function cpExtenderRedeem(rawInput: CpExtenderRedeemInput): Promise
 /** The request may have landed: an ambiguous answer, or the activity timed out (its worker died or hung mid-call). */
 function isAmbiguous(error: unknown): boolean {
   if (!(error instanceof ActivityFailure)) return false;
-  return error.cause instanceof TimeoutFailure || (error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.ambiguous);
+  return (
+    error.cause instanceof TimeoutFailure ||
+    (error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.ambiguous)
+  );
 }
 
 /** The request never reached CP Extender (unreachable) or was turned away unprocessed (429): resending is safe. */
 function provablyNotSent(error: unknown): boolean {
-  const type = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
+  const type =
+    error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.type : undefined;
   return type === FAILURE_TYPES.unavailable || type === FAILURE_TYPES.rateLimited;
 }

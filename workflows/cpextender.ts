@@ -4,7 +4,13 @@
  * recognised ("GiftcardId Already Exists") and can never issue a second card. Create is the
  * point of no return: from it on the order parks instead of failing.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   CpExtenderIssue,
   CpExtenderIssueIds,
@@ -14,7 +20,12 @@ import type {
   CpExtenderPoolInput,
   CpExtenderPoolResult,
 } from '../contracts/cpextender';
-import { CPEXTENDER_ID_STEPS, CPEXTENDER_REASONS } from '../contracts/cpextender-workflow';
+import {
+  cpExtenderReasonOf,
+  CPEXTENDER_ID_STEPS,
+  CPEXTENDER_REASONS,
+  type CpExtenderReason,
+} from '../contracts/cpextender-workflow';
 import { FAILURE_TYPES } from '../contracts/shared';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
@@ -26,7 +37,10 @@ const MAX_RESERVATIONS = 3;
 /** Issues one CP Extender gift card and stores its certificate; returns the card and the certificate's reference. */
 export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): Promise<CpExtenderIssueResult> {
   const tracker = new OrderTracker<CpExtenderIssueIds, CpExtenderIssueResult>('cpextender', 'reserveId', {
-    leftBehind: (ids) => (ids.giftCardId && rawInput.giftCardId === undefined ? [`an unused reservation of GiftCardId ${ids.giftCardId} (it expires after one hour)`] : []),
+    leftBehind: (ids) =>
+      ids.giftCardId && rawInput.giftCardId === undefined
+        ? [`an unused reservation of GiftCardId ${ids.giftCardId} (it expires after one hour)`]
+        : [],
   });
   const cpextender = tracker.activities(PROVIDER_CALL);
   // BalanceCheck and the certificate are reads: local first. Create stays regular (an earlier
@@ -34,13 +48,16 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
   const reads = tracker.localFirst(PROVIDER_CALL);
   const order = await tracker.validInput<CpExtenderIssue>(rawInput);
   // SaleId is how BalanceCheck History tells our card from another: derived, so every retry and reset sends the same one.
-  const saleId = order.pointsToRedeem === undefined ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId)) : undefined;
+  const saleId =
+    order.pointsToRedeem === undefined
+      ? (order.saleId ?? deriveProviderId(workflowInfo().workflowId, CPEXTENDER_ID_STEPS.issueSaleId))
+      : undefined;
   if (saleId) tracker.recordIds({ saleId });
 
   try {
     let giftCardId = order.giftCardId;
     let outcome: 'created' | 'already-exists' | undefined;
-    for (let reservations = 0; outcome === undefined; ) {
+    for (let reservations = 0; outcome === undefined;) {
       if (giftCardId === undefined) {
         // The first reservation of a run takes over the card an earlier run (before a reset) sent Create for.
         giftCardId = await reserveOne(tracker, order.agency, order.requestName, reservations === 0);
@@ -48,7 +65,10 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
       }
       tracker.recordIds({ giftCardId });
       const id: string = giftCardId;
-      tracker.enterPointOfNoReturn('createGiftCard', `gift card ${id} issued at CP Extender${saleId ? ` for SaleId ${saleId}` : ''}`);
+      tracker.enterPointOfNoReturn(
+        'createGiftCard',
+        `gift card ${id} issued at CP Extender${saleId ? ` for SaleId ${saleId}` : ''}`,
+      );
       try {
         // Once Create is sent a card may exist: finish the order rather than abandon it half-way.
         ({ outcome } = await CancellationScope.nonCancellable(() =>
@@ -66,7 +86,7 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
       } catch (error) {
         // The reservation expired (e.g. the worker was down for an hour): the status keeps
         // the reason as lastError, and a fresh ID is reserved. A caller's own ID is never swapped.
-        const expired = isProviderReason(error, CPEXTENDER_REASONS.notReserved);
+        const expired = providerReason(error) === 'notReserved';
         if (!expired || order.giftCardId !== undefined || reservations >= MAX_RESERVATIONS) throw error;
         giftCardId = undefined;
       }
@@ -89,7 +109,10 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
           });
         }
         if (owner === 'ours' && (checked.card.status !== 'active' || checked.card.balance !== order.giftCardValue)) {
-          throw rejected('verifyBalance', `card ${cardId} is '${checked.card.status}' with balance ${checked.card.balance}; expected 'active' with ${order.giftCardValue}`);
+          throw rejected(
+            'verifyBalance',
+            `card ${cardId} is '${checked.card.status}' with balance ${checked.card.balance}; expected 'active' with ${order.giftCardValue}`,
+          );
         }
         return { ...checked, owner };
       });
@@ -101,10 +124,18 @@ export async function cpExtenderIssueGiftCard(rawInput: CpExtenderIssueInput): P
             `(expected an Issued entry of ${order.giftCardValue}${saleId ? ` for SaleId ${saleId}` : ''}); no second card was issued`,
         );
       }
-      const { certificate } = await tracker.step('storeCertificate', () => reads.storeCpExtenderCertificate({ giftCardId: cardId }));
-      const result: CpExtenderIssueResult = { giftCardId: cardId, saleId: saleId ?? null, balance: card.balance, certificate };
+      const { certificate } = await tracker.step('storeCertificate', () =>
+        reads.storeCpExtenderCertificate({ giftCardId: cardId }),
+      );
+      const result: CpExtenderIssueResult = {
+        giftCardId: cardId,
+        saleId: saleId ?? null,
+        balance: card.balance,
+        certificate,
+      };
       if (CancellationScope.current().parent?.consideredCancelled) {
-        result.cancellationIgnored = 'cancellation arrived after the gift card was created at CP Extender; giftflow finished the order instead of abandoning an issued card';
+        result.cancellationIgnored =
+          'cancellation arrived after the gift card was created at CP Extender; giftflow finished the order instead of abandoning an issued card';
       }
       return tracker.complete(result);
     });
@@ -132,17 +163,26 @@ export async function cpExtenderReservePool(rawInput: CpExtenderPoolInput): Prom
   try {
     while (giftCardIds.size < count) {
       const batch = await tracker.step('reserveIds', () =>
-        cpextender.reserveCpExtenderIds({ step: 'reserveIds', requestType: 'pool', count: count - giftCardIds.size, agency, requestName }),
+        cpextender.reserveCpExtenderIds({
+          step: 'reserveIds',
+          requestType: 'pool',
+          count: count - giftCardIds.size,
+          agency,
+          requestName,
+        }),
       );
       batches += 1;
       const before = giftCardIds.size;
       batch.giftCardIds.forEach((id) => giftCardIds.add(id));
-      if (giftCardIds.size === before) throw rejected('reserveIds', `ReserveIds returned no new GiftCardId after ${before} of ${count}`);
+      if (giftCardIds.size === before)
+        throw rejected('reserveIds', `ReserveIds returned no new GiftCardId after ${before} of ${count}`);
     }
     return tracker.complete({ requestName, agency, giftCardIds: [...giftCardIds], batches });
   } catch (error) {
     if (isCancellation(error)) {
-      throw tracker.cancelled(`pool reservation cancelled after ${giftCardIds.size} of ${count} IDs; they stay reserved at CP Extender under RequestName '${requestName}'`);
+      throw tracker.cancelled(
+        `pool reservation cancelled after ${giftCardIds.size} of ${count} IDs; they stay reserved at CP Extender under RequestName '${requestName}'`,
+      );
     }
     throw tracker.failed(error);
   }
@@ -155,26 +195,37 @@ async function reserveOne(
   reuseEarlierRun: boolean,
 ): Promise<string> {
   const { giftCardIds } = await tracker.step('reserveId', () =>
-    tracker.activities(PROVIDER_CALL).reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName, reuseEarlierRun }),
+    tracker
+      .activities(PROVIDER_CALL)
+      .reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency, requestName, reuseEarlierRun }),
   );
-  if (giftCardIds.length !== 1) throw rejected('reserveId', `ReserveIds (single) returned ${giftCardIds.length} GiftCardIds instead of one`);
+  if (giftCardIds.length !== 1)
+    throw rejected('reserveId', `ReserveIds (single) returned ${giftCardIds.length} GiftCardIds instead of one`);
   return giftCardIds[0];
 }
 
 /** Whether BalanceCheck shows the card issued for this order: its value, and our SaleId where there is one. */
-function ownership(card: { history: { activity: string; amount: number; document?: string | null }[] }, value: number, saleId: string | undefined): 'ours' | 'not-ours' | 'unknown' {
+function ownership(
+  card: { history: { activity: string; amount: number; document?: string | null }[] },
+  value: number,
+  saleId: string | undefined,
+): 'ours' | 'not-ours' | 'unknown' {
   const issued = card.history.filter((entry) => entry.activity === 'Issued' && entry.amount === value);
   if (saleId === undefined) return issued.length > 0 ? 'ours' : 'not-ours';
   if (issued.some((entry) => entry.document === saleId)) return 'ours';
   return issued.some((entry) => entry.document == null) ? 'unknown' : 'not-ours';
 }
 
-/** True when an activity failed with the provider's documented `reason`. */
-function isProviderReason(error: unknown, reason: string): boolean {
+/** The provider's documented reason an activity failed with (contracts/cpextender-workflow.ts), or null. */
+function providerReason(error: unknown): CpExtenderReason | null {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure && cause.message.endsWith(`: ${reason}`);
+  return cause instanceof ApplicationFailure ? cpExtenderReasonOf(cause) : null;
 }
 
 function rejected(step: string, what: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FAILURE_TYPES.rejected, message: `cpextender step '${step}': ${what}`, nonRetryable: true });
+  return ApplicationFailure.create({
+    type: FAILURE_TYPES.rejected,
+    message: `cpextender step '${step}': ${what}`,
+    nonRetryable: true,
+  });
 }

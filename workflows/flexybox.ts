@@ -14,7 +14,9 @@ import { OrderTracker } from './order-tracker';
 
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
 export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput): Promise<FlexyboxOrderResult> {
-  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('flexybox', 'resolveCatalog', { leftBehind: createdAtFlexybox });
+  const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('flexybox', 'resolveCatalog', {
+    leftBehind: createdAtFlexybox,
+  });
   // Local first: Flexybox dedupes every write by its derived ID, and the rest are reads. Create
   // stays regular: after a reset, an earlier run's create is found among its scheduled activities.
   const flexybox = tracker.localFirst(PROVIDER_CALL);
@@ -35,7 +37,9 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
       return { lines: resolved.lines, attempt: Math.max(resolved.attempt, department.attempt) };
     });
 
-    await tracker.step('upsertCustomer', () => flexybox.upsertFlexyboxCustomer({ customerId, customer: order.customer }));
+    await tracker.step('upsertCustomer', () =>
+      flexybox.upsertFlexyboxCustomer({ customerId, customer: order.customer }),
+    );
     tracker.recordIds({ customerId });
 
     const salesOrder = await tracker.step('createSalesOrder', () =>
@@ -52,8 +56,12 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
 
     // A cancellation that arrived together with the sales order's completion (one workflow
     // task) is still in time: nothing has been paid yet.
-    if (CancellationScope.current().consideredCancelled && patched(CANCEL_CHECKED_BEFORE_COMMIT)) throw new CancelledFailure('cancelled before commit');
-    tracker.enterPointOfNoReturn('commitSalesOrder', `sales order ${salesOrderId} committed and paid with external payment ${externalPaymentId}`);
+    if (CancellationScope.current().consideredCancelled && patched(CANCEL_CHECKED_BEFORE_COMMIT))
+      throw new CancelledFailure('cancelled before commit');
+    tracker.enterPointOfNoReturn(
+      'commitSalesOrder',
+      `sales order ${salesOrderId} committed and paid with external payment ${externalPaymentId}`,
+    );
     // Once the commit is sent the order is paid: a cancellation must not abandon it half-way.
     const committed = await CancellationScope.nonCancellable(() =>
       tracker.step('commitSalesOrder', () =>
@@ -76,7 +84,8 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
       issuedCertificates: committed.issuedCertificates,
     };
     if (CancellationScope.current().consideredCancelled) {
-      result.cancellationIgnored = 'cancellation arrived after the sales order was committed and paid; giftflow cannot undo a committed Flexybox order';
+      result.cancellationIgnored =
+        'cancellation arrived after the sales order was committed and paid; giftflow cannot undo a committed Flexybox order';
     }
     return tracker.complete(result);
   } catch (error) {
@@ -90,9 +99,10 @@ const CANCEL_CHECKED_BEFORE_COMMIT = 'cancel-checked-before-commit';
 
 /** What exists at Flexybox before the commit: nothing of it is paid. */
 function createdAtFlexybox(ids: Partial<FlexyboxIds>): string[] {
-  return [ids.customerId && `CRM customer ${ids.customerId}`, ids.salesOrderId && `open (uncommitted, unpaid) sales order ${ids.salesOrderId}`].filter(
-    (entry): entry is string => Boolean(entry),
-  );
+  return [
+    ids.customerId && `CRM customer ${ids.customerId}`,
+    ids.salesOrderId && `open (uncommitted, unpaid) sales order ${ids.salesOrderId}`,
+  ].filter((entry): entry is string => Boolean(entry));
 }
 
 function cancellationMessage(ids: Partial<FlexyboxIds>, stepInFlight: string): string {

@@ -52,10 +52,13 @@ export function sha1(message: Uint8Array): Uint8Array {
     let [a, b, c, d, e] = h;
     for (let t = 0; t < 80; t++) {
       const [f, k] =
-        t < 20 ? [(b & c) | (~b & d), 0x5a827999]
-        : t < 40 ? [b ^ c ^ d, 0x6ed9eba1]
-        : t < 60 ? [(b & c) | (b & d) | (c & d), 0x8f1bbcdc]
-        : [b ^ c ^ d, 0xca62c1d6];
+        t < 20
+          ? [(b & c) | (~b & d), 0x5a827999]
+          : t < 40
+            ? [b ^ c ^ d, 0x6ed9eba1]
+            : t < 60
+              ? [(b & c) | (b & d) | (c & d), 0x8f1bbcdc]
+              : [b ^ c ^ d, 0xca62c1d6];
       const temp = (rotl(a, 5) + f + e + k + w[t]) >>> 0;
       e = d;
       d = c;

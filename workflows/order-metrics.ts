@@ -24,7 +24,9 @@ export function recordOrderState(provider: Provider, state: OrderState): void {
       return;
     case 'needs-attention':
     case 'needs-reconciliation':
-      metricMeter.createCounter(ORDER_METRICS.parked, 'orders', 'times an order parked for an operator').add(1, { ...tags, state });
+      metricMeter
+        .createCounter(ORDER_METRICS.parked, 'orders', 'times an order parked for an operator')
+        .add(1, { ...tags, state });
       return;
     case 'running':
       return;

@@ -76,12 +76,17 @@ export class OrderTracker<Ids extends object, Result> {
       retryUpdate,
       (raw?: RetryRequest) => {
         this.retryRequest = checkRetryRequest(raw);
-        return { retried: this.status.step, next: `step '${this.status.step}' is tried again now, with a fresh retry budget` };
+        return {
+          retried: this.status.step,
+          next: `step '${this.status.step}' is tried again now, with a fresh retry budget`,
+        };
       },
       {
         validator: (raw?: RetryRequest) => {
           if (this.status.state !== 'needs-attention' || this.retryRequest) {
-            throw new Error(`nothing to retry: the order is ${this.status.state} at step ${this.status.step}${this.status.state === 'needs-reconciliation' ? '; answer it with reconcile' : ''}`);
+            throw new Error(
+              `nothing to retry: the order is ${this.status.state} at step ${this.status.step}${this.status.state === 'needs-reconciliation' ? '; answer it with reconcile' : ''}`,
+            );
           }
           checkRetryRequest(raw);
         },
@@ -147,7 +152,11 @@ export class OrderTracker<Ids extends object, Result> {
    * runs the step again, as a fresh activity with a fresh retry budget. `park: false` leaves
    * every failure to the caller (a step whose workflow decides itself, as Payway's create).
    */
-  async step<T extends { attempt: number }>(name: string, run: () => Promise<T>, options: { park?: boolean } = {}): Promise<T> {
+  async step<T extends { attempt: number }>(
+    name: string,
+    run: () => Promise<T>,
+    options: { park?: boolean } = {},
+  ): Promise<T> {
     const attempt = async (): Promise<T> => {
       this.status.step = name;
       this.showDetails();
@@ -185,8 +194,11 @@ export class OrderTracker<Ids extends object, Result> {
    */
   private async parkUntilRetried(step: string, error: unknown): Promise<void> {
     const { workflowId } = workflowInfo();
-    const exists = this.status.pointOfNoReturn ? ` What may exist at the provider: ${this.status.pointOfNoReturn.mayExist}.` : '';
-    const budgetSpent = error instanceof ActivityFailure && error.retryState === 'TIMEOUT' ? ' after its retry budget ran out' : '';
+    const exists = this.status.pointOfNoReturn
+      ? ` What may exist at the provider: ${this.status.pointOfNoReturn.mayExist}.`
+      : '';
+    const budgetSpent =
+      error instanceof ActivityFailure && error.retryState === 'TIMEOUT' ? ' after its retry budget ran out' : '';
     this.status.lastError = `step '${this.status.step}' stopped${budgetSpent}: ${describeFailure(error).replace(/\.$/, '')}.${exists} Fix the cause, then: giftflow retry ${workflowId}`;
     this.parkedSteps.add(step);
     this.setState('needs-attention');
@@ -209,7 +221,8 @@ export class OrderTracker<Ids extends object, Result> {
     const type = failureType(error);
     const parks =
       type === FAILURE_TYPES.credentialsRefused ||
-      (this.status.pointOfNoReturn !== undefined && !(step === this.status.pointOfNoReturn.step && type === FAILURE_TYPES.rejected && !this.parkedSteps.has(step)));
+      (this.status.pointOfNoReturn !== undefined &&
+        !(step === this.status.pointOfNoReturn.step && type === FAILURE_TYPES.rejected && !this.parkedSteps.has(step)));
     // Orders that ran before parking existed failed here; their histories must replay as they ran.
     return parks && patched(PARKS_FOR_OPERATOR);
   }
@@ -221,7 +234,10 @@ export class OrderTracker<Ids extends object, Result> {
   needsReconciliation(what: string): void {
     this.status.lastError = what;
     this.setState('needs-reconciliation');
-    log.warn('order needs reconciliation', { step: this.status.step, recordedIds: Object.keys(this.status.providerIds) });
+    log.warn('order needs reconciliation', {
+      step: this.status.step,
+      recordedIds: Object.keys(this.status.providerIds),
+    });
   }
 
   /**
@@ -245,7 +261,9 @@ export class OrderTracker<Ids extends object, Result> {
     try {
       return (await this.localActivities(INPUT_VALIDATION, 'checkInput').validateWorkflowInput(input)) as T;
     } catch (error) {
-      throw isCancellation(error) ? this.cancelled('Order cancelled while its input was being validated; nothing was sent to the provider.') : this.failed(error);
+      throw isCancellation(error)
+        ? this.cancelled('Order cancelled while its input was being validated; nothing was sent to the provider.')
+        : this.failed(error);
     }
   }
 
@@ -284,7 +302,9 @@ export class OrderTracker<Ids extends object, Result> {
     const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
     const type = (cause instanceof ApplicationFailure && cause.type) || 'OrderFailed';
     const left = this.options.leftBehind?.(this.status.providerIds) ?? [];
-    const atProvider = this.options.leftBehind ? ` Nothing was paid or issued; ${left.length ? `left at the provider: ${left.join(', ')}` : 'nothing was created at the provider'}.` : '';
+    const atProvider = this.options.leftBehind
+      ? ` Nothing was paid or issued; ${left.length ? `left at the provider: ${left.join(', ')}` : 'nothing was created at the provider'}.`
+      : '';
     return ApplicationFailure.create({
       type,
       message: atProvider ? `${describeFailure(error).replace(/\.?$/, '.')}${atProvider}` : describeFailure(error),

@@ -3,9 +3,22 @@
  * its own search attributes, a summary on each activity naming the provider step, and its state
  * and step in progress as the workflow's current details in the Temporal Web UI.
  */
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
+import {
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
 import type { GiftflowActivities } from '../activities';
-import { orderRefFromWorkflowId, PROVIDER_NAMES, SEARCH_ATTRIBUTES, type OrderState, type OrderStatus, type Provider } from '../contracts/shared';
+import {
+  orderRefFromWorkflowId,
+  PROVIDER_NAMES,
+  SEARCH_ATTRIBUTES,
+  type OrderState,
+  type OrderStatus,
+  type Provider,
+} from '../contracts/shared';
 
 export type Activities = ActivityInterfaceFor<GiftflowActivities>;
 
@@ -48,7 +61,8 @@ export function labelledActivities(proxy: (summary: string) => Activities, label
     get: (_, name) =>
       typeof name !== 'string' || name === 'then'
         ? undefined
-        : (...args: unknown[]) => (proxy(label()) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...args),
+        : (...args: unknown[]) =>
+            (proxy(label()) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name](...args),
   });
 }
 

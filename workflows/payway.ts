@@ -16,7 +16,13 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PaywayIds, PaywayOrder, PaywayOrderInput, PaywayOrderResult, PaywayReconcileAnswer } from '../contracts/payway';
+import type {
+  PaywayIds,
+  PaywayOrder,
+  PaywayOrderInput,
+  PaywayOrderResult,
+  PaywayReconcileAnswer,
+} from '../contracts/payway';
 import { PAYWAY_ID_STEPS } from '../contracts/payway-workflow';
 import { checkReconcileAnswer, FAILURE_TYPES, reconcileUpdate } from '../contracts/shared';
 import { PROVIDER_CALL_ONCE, resendDelayMs } from './activity-options';
@@ -48,9 +54,16 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
       try {
         // Once sent, the create cannot be called back: a cancellation waits for its outcome.
         return await CancellationScope.nonCancellable(() =>
-          tracker.step('createGiftOrder', async () => ({ ...(await createPaywayGiftOrder({ order, merchantReference, earlierRunsSettled })), attempt: sends }), {
-            park: false,
-          }),
+          tracker.step(
+            'createGiftOrder',
+            async () => ({
+              ...(await createPaywayGiftOrder({ order, merchantReference, earlierRunsSettled })),
+              attempt: sends,
+            }),
+            {
+              park: false,
+            },
+          ),
         );
       } catch (error) {
         const outcome = sendOutcome(error);
@@ -63,9 +76,16 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
 
   function complete(created: Created, reconciled: boolean): PaywayOrderResult {
     tracker.recordIds({ orderId: created.orderId, ...(created.paymentId && { paymentId: created.paymentId }) });
-    const result: PaywayOrderResult = { merchantReference, id: created.id, orderId: created.orderId, paymentId: created.paymentId, reconciled };
+    const result: PaywayOrderResult = {
+      merchantReference,
+      id: created.id,
+      orderId: created.orderId,
+      paymentId: created.paymentId,
+      reconciled,
+    };
     if (CancellationScope.current().consideredCancelled) {
-      result.cancellationIgnored = 'cancellation arrived while create_gift_order was under way; giftflow cannot undo a Payway gift order';
+      result.cancellationIgnored =
+        'cancellation arrived while create_gift_order was under way; giftflow cannot undo a Payway gift order';
     }
     return tracker.complete(result);
   }
@@ -84,10 +104,12 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
       const answer = await nextAnswer();
       earlierRunsSettled = true;
       tracker.resume();
-      if (answer.outcome === 'created') return complete({ id: null, orderId: answer.orderId, paymentId: answer.paymentId ?? null }, true);
+      if (answer.outcome === 'created')
+        return complete({ id: null, orderId: answer.orderId, paymentId: answer.paymentId ?? null }, true);
     }
   } catch (error) {
-    if (isCancellation(error)) throw tracker.cancelled(cancellationMessage(tracker.state === 'needs-reconciliation', merchantReference));
+    if (isCancellation(error))
+      throw tracker.cancelled(cancellationMessage(tracker.state === 'needs-reconciliation', merchantReference));
     throw tracker.failed(error);
   }
 }
@@ -96,7 +118,10 @@ export async function paywayGiftOrder(rawInput: PaywayOrderInput): Promise<Paywa
  * Registers the `reconcile` Update. Its validator refuses (without a trace in history) an
  * answer while nothing waits for one and an answer with a wrong field, naming the field.
  */
-function acceptReconcileAnswers(tracker: OrderTracker<PaywayIds, PaywayOrderResult>, merchantReference: string): () => Promise<PaywayReconcileAnswer> {
+function acceptReconcileAnswers(
+  tracker: OrderTracker<PaywayIds, PaywayOrderResult>,
+  merchantReference: string,
+): () => Promise<PaywayReconcileAnswer> {
   let answer: PaywayReconcileAnswer | undefined;
   setHandler(
     reconcileUpdate,
@@ -137,7 +162,12 @@ function sendOutcome(error: unknown): 'not-sent' | 'rejected' | 'unknown' {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   if (!(cause instanceof ApplicationFailure)) return 'unknown';
   if (cause.type === FAILURE_TYPES.rejected) return 'rejected';
-  if (cause.type === FAILURE_TYPES.unavailable || cause.type === FAILURE_TYPES.rateLimited || cause.type === FAILURE_TYPES.credentialsRefused) return 'not-sent';
+  if (
+    cause.type === FAILURE_TYPES.unavailable ||
+    cause.type === FAILURE_TYPES.rateLimited ||
+    cause.type === FAILURE_TYPES.credentialsRefused
+  )
+    return 'not-sent';
   const step = (cause.details?.[0] as { step?: string } | undefined)?.step;
   return step === 'obtainToken' ? 'not-sent' : 'unknown';
 }

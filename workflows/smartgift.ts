@@ -21,7 +21,9 @@ const VOUCHER_CODES_IN_HISTORY = 'smartgift-voucher-codes-in-history';
 
 /** Places one Smart Gift voucher order and returns its reference, order_id and voucher codes. */
 export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Promise<SmartGiftOrderResult> {
-  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('smartgift', 'checkPaymentMethod', { leftBehind: () => [] });
+  const tracker = new OrderTracker<SmartGiftIds, SmartGiftOrderResult>('smartgift', 'checkPaymentMethod', {
+    leftBehind: () => [],
+  });
   const smartgift = tracker.activities(PROVIDER_CALL);
   // A local activity: no I/O, so it stays off the task queue that is paced to Smart Gift's
   // request limit, and its result is still recorded in history (through the payload codec).
@@ -32,7 +34,9 @@ export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Prom
   // One seed per item without a caller code; an activity turns it into the voucher code
   // with a secret key, so codes cannot be computed by anyone who merely knows the order
   // reference.
-  const codeSeeds = order.items.map((item, index) => (item.code ? null : deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.voucherCode(index))));
+  const codeSeeds = order.items.map((item, index) =>
+    item.code ? null : deriveProviderId(workflowId, SMARTGIFT_ID_STEPS.voucherCode(index)),
+  );
 
   try {
     await tracker.step('checkPaymentMethod', () => smartgift.checkSmartGiftPaymentMethod(order.payment_method));
@@ -41,8 +45,13 @@ export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Prom
     // The codes are derived once and recorded in history, so every attempt of the POST sends
     // the same ones whichever worker (and secret) runs it. Histories from before the patch
     // scheduled placeOrder with the seeds; replaying them must schedule the same.
-    const codes = patched(VOUCHER_CODES_IN_HISTORY) ? { derivedCodes: await deriveSmartGiftVoucherCodes(codeSeeds) } : { codeSeeds };
-    tracker.enterPointOfNoReturn('placeOrder', `a Smart Gift voucher order with order_id ${orderId} and our voucher codes`);
+    const codes = patched(VOUCHER_CODES_IN_HISTORY)
+      ? { derivedCodes: await deriveSmartGiftVoucherCodes(codeSeeds) }
+      : { codeSeeds };
+    tracker.enterPointOfNoReturn(
+      'placeOrder',
+      `a Smart Gift voucher order with order_id ${orderId} and our voucher codes`,
+    );
     // Once the POST is sent the order may exist: a cancellation must not abandon it half-way.
     const placed = await CancellationScope.nonCancellable(() =>
       tracker.step('placeOrder', () => smartgift.placeSmartGiftOrder({ order, orderId, ...codes })),
@@ -56,7 +65,8 @@ export async function smartGiftVoucherOrder(rawInput: SmartGiftOrderInput): Prom
       recovered: placed.recovered,
     };
     if (CancellationScope.current().consideredCancelled) {
-      result.cancellationIgnored = 'cancellation arrived after the order was sent to Smart Gift; giftflow cannot undo a Smart Gift order';
+      result.cancellationIgnored =
+        'cancellation arrived after the order was sent to Smart Gift; giftflow cannot undo a Smart Gift order';
     }
     return tracker.complete(result);
   } catch (error) {

@@ -20,7 +20,10 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(kind: ServerKind, opts: { cli: string; dir: string; sqlite: string }): Promise<BenchServer> {
+export async function startBenchServer(
+  kind: ServerKind,
+  opts: { cli: string; dir: string; sqlite: string },
+): Promise<BenchServer> {
   if (kind === 'dev') {
     const server = await startDevServer({
       cli: opts.cli,
@@ -33,12 +36,22 @@ export async function startBenchServer(kind: ServerKind, opts: { cli: string; di
   }
   // PostgreSQL runs as its own user, which must be able to reach the scratch directory.
   fs.chmodSync(opts.dir, 0o755);
-  const cluster = await startCluster({ dataDir: path.join(opts.dir, 'cluster'), frontendPort: 0, postgresPort: 0, cli: opts.cli });
+  const cluster = await startCluster({
+    dataDir: path.join(opts.dir, 'cluster'),
+    frontendPort: 0,
+    postgresPort: 0,
+    cli: opts.cli,
+  });
   const groups = [cluster.groups.server, cluster.groups.postgres];
   const stop = async () => {
     await cluster.stop();
     // The database is tens of MB and of no use after the run; the logs stay with the dev server's.
     fs.rmSync(path.join(opts.dir, 'cluster', 'postgres'), { recursive: true, force: true });
   };
-  return { kind, address: cluster.address, cpuSeconds: () => groups.reduce((sum, group) => sum + groupCpuSeconds(group), 0), stop };
+  return {
+    kind,
+    address: cluster.address,
+    cpuSeconds: () => groups.reduce((sum, group) => sum + groupCpuSeconds(group), 0),
+    stop,
+  };
 }

@@ -10,7 +10,10 @@ import { sleep } from './retry';
 const PROVIDER_ROUTES = `^/(${PROVIDERS.join('|')})/`;
 
 /** 5xx answered before the provider acts (nothing landed) and answers dropped after it acted (it landed). */
-export async function installSteadyFaults(stack: ChaosStack, rates: { errorRate: number; dropRate: number }): Promise<void> {
+export async function installSteadyFaults(
+  stack: ChaosStack,
+  rates: { errorRate: number; dropRate: number },
+): Promise<void> {
   const { errorRate, dropRate } = rates;
   // Faults are tried in order, each on the requests the earlier ones spared: scale so the overall shares are the given rates.
   const half = errorRate / 2;
@@ -29,14 +32,26 @@ export async function installSteadyFaults(stack: ChaosStack, rates: { errorRate:
  * provider requests, whichever provider they are for: aimed at one provider, a burst would
  * fall on its few orders alone (Smart Gift's, paced to 1 request/s) and stall them.
  */
-export async function runBursts(stack: ChaosStack, random: () => number, everyMs: number, done: () => boolean): Promise<void> {
+export async function runBursts(
+  stack: ChaosStack,
+  random: () => number,
+  everyMs: number,
+  done: () => boolean,
+): Promise<void> {
   const path = PROVIDER_ROUTES;
   for (;;) {
     await sleep(everyMs * (0.5 + random()));
     if (done()) return;
     const burst =
       random() < 0.5
-        ? { path, kind: 'status', status: 429, retryAfter: 1, body: { message: 'chaos: too many requests' }, times: 3 + Math.floor(random() * 8) }
+        ? {
+            path,
+            kind: 'status',
+            status: 429,
+            retryAfter: 1,
+            body: { message: 'chaos: too many requests' },
+            times: 3 + Math.floor(random() * 8),
+          }
         : { path, kind: 'delay', delayMs: 1_000 + Math.floor(random() * 2_000), times: 5 + Math.floor(random() * 15) };
     await stack.control('POST', '/faults', burst).catch(() => undefined);
   }

@@ -52,7 +52,9 @@ export class Operator {
       await this.ignoringMovedOn(async () => {
         const status = await this.giftflow.temporal.workflow.getHandle(workflowId).query(statusQuery);
         if (status.state !== 'needs-attention') return;
-        const outcome = await this.giftflow.retryOrder(workflowId, { reason: 'chaos operator: provider faults are transient' });
+        const outcome = await this.giftflow.retryOrder(workflowId, {
+          reason: 'chaos operator: provider faults are transient',
+        });
         this.retries.set(workflowId, (this.retries.get(workflowId) ?? 0) + 1);
         this.log(`operator: retried ${workflowId} (${outcome.action}): ${outcome.message}`);
       });
@@ -65,7 +67,11 @@ export class Operator {
     for (const workflowId of await this.parkedOrders('needs-reconciliation')) {
       const status = await this.giftflow.temporal.workflow.getHandle(workflowId).query(statusQuery);
       if (status.state === 'needs-reconciliation') {
-        waiting.push({ workflowId, providerIds: status.providerIds, earlierRun: /an earlier run of this order/.test(status.lastError ?? '') });
+        waiting.push({
+          workflowId,
+          providerIds: status.providerIds,
+          earlierRun: /an earlier run of this order/.test(status.lastError ?? ''),
+        });
       }
     }
     if (waiting.length === 0) return;
@@ -76,7 +82,9 @@ export class Operator {
         await this.giftflow.reconcileOrder(workflowId, answer);
         this.answers.set(workflowId, [...(this.answers.get(workflowId) ?? []), answer.outcome]);
         if (earlierRun) this.earlierRunAnswers.set(workflowId, (this.earlierRunAnswers.get(workflowId) ?? 0) + 1);
-        this.log(`operator: answered ${answer.outcome} for ${workflowId}${earlierRun ? ' (parked by an earlier run)' : ''}`);
+        this.log(
+          `operator: answered ${answer.outcome} for ${workflowId}${earlierRun ? ' (parked by an earlier run)' : ''}`,
+        );
       });
     }
   }
@@ -107,7 +115,9 @@ export class Operator {
 function answerFromLedger(workflowId: string, ids: Partial<Record<string, string>>, ledger: any): ReconcileAnswer {
   if (workflowId.startsWith('giftorder-payway-')) {
     const order = ledger.payway.orders.find((o: any) => o.merchant_reference === ids.merchantReference);
-    return order ? { outcome: 'created', orderId: order.order_id, paymentId: order.payment_id } : { outcome: 'not-created' };
+    return order
+      ? { outcome: 'created', orderId: order.order_id, paymentId: order.payment_id }
+      : { outcome: 'not-created' };
   }
   if (workflowId.startsWith('giftredeem-cpextender-')) {
     const hold = ledger.cpextender.authorizations.find((a: any) => a.saleId === ids.saleId && a.state === 'open');

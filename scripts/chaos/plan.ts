@@ -87,7 +87,9 @@ export function seededRandom(seed: number): () => number {
 
 /** At least one order of every workflow; the rest by share, then shuffled over the submit window. */
 export function planOrders(count: number, random: () => number, run: string, windowMs: number): PlannedOrder[] {
-  const counts = Object.fromEntries(KINDS.map((kind) => [kind, Math.max(1, Math.round(KIND_SHARES[kind] * count))])) as Record<Kind, number>;
+  const counts = Object.fromEntries(
+    KINDS.map((kind) => [kind, Math.max(1, Math.round(KIND_SHARES[kind] * count))]),
+  ) as Record<Kind, number>;
   counts.flexybox = Math.max(1, count - KINDS.filter((k) => k !== 'flexybox').reduce((sum, k) => sum + counts[k], 0));
   const kinds = KINDS.flatMap((kind) => Array<Kind>(counts[kind]).fill(kind));
   for (let i = kinds.length - 1; i > 0; i--) {
@@ -99,7 +101,14 @@ export function planOrders(count: number, random: () => number, run: string, win
     const ref = `chaos-${run}-${index}`;
     const refused = kind !== 'cpextender-pool' && random() < REFUSED_SHARE;
     const at = Math.floor(random() * windowMs);
-    const order: PlannedOrder = { kind, ref, workflowId: workflowIdOf(kind, ref), input: inputFor(kind, refused, random), refused, at };
+    const order: PlannedOrder = {
+      kind,
+      ref,
+      workflowId: workflowIdOf(kind, ref),
+      input: inputFor(kind, refused, random),
+      refused,
+      at,
+    };
     if (index < resubmits) order.resubmitAt = at + Math.floor(random() * 3000);
     return order;
   });
@@ -121,10 +130,19 @@ function inputFor(kind: Kind, refused: boolean, random: () => number): Record<st
         certificates: [{ type: 'Gavekort', quantity: 1 + Math.floor(random() * 2), price: 100 }],
       };
     case 'cpextender-issue':
-      return { customerNumber: refused ? '0000000000' : cpExtenderSeed.customers[0], giftCardCode: 'GC', giftCardValue: 50 + Math.floor(random() * 100), agency: 'Website' };
+      return {
+        customerNumber: refused ? '0000000000' : cpExtenderSeed.customers[0],
+        giftCardCode: 'GC',
+        giftCardValue: 50 + Math.floor(random() * 100),
+        agency: 'Website',
+      };
     case 'cpextender-redeem':
       // The card of a non-refused redemption is filled in once the cards are issued (issueRedeemCards).
-      return { giftCardId: refused ? cpExtenderSeed.cards.voided.Id : '', amount: 5 + Math.floor(random() * 40), autoConfirm: true };
+      return {
+        giftCardId: refused ? cpExtenderSeed.cards.voided.Id : '',
+        amount: 5 + Math.floor(random() * 40),
+        autoConfirm: true,
+      };
     case 'cpextender-pool':
       return { count: 2 + Math.floor(random() * 4), agency: 'Website' };
     case 'smartgift':
@@ -139,7 +157,14 @@ function inputFor(kind: Kind, refused: boolean, random: () => number): Record<st
         giver_account_id: paywaySeed.accounts.giver,
         product_code: paywaySeed.campaigns.digital.productCode,
         period_id: refused ? paywaySeed.campaigns.digital.periods.card : paywaySeed.campaigns.digital.periods.invoice,
-        gift_delivery_address: { first_name: 'Chaos', last_name: 'Monkey', street: 'Storgatan', city: 'Umeå', zip_code: '90326', country_code: 'SE' },
+        gift_delivery_address: {
+          first_name: 'Chaos',
+          last_name: 'Monkey',
+          street: 'Storgatan',
+          city: 'Umeå',
+          zip_code: '90326',
+          country_code: 'SE',
+        },
       };
   }
 }
@@ -148,8 +173,16 @@ function inputFor(kind: Kind, refused: boolean, random: () => number): Record<st
 export async function issueRedeemCards(orders: PlannedOrder[], config: GiftflowConfig): Promise<void> {
   const cpextender = createCpExtenderActivities(config);
   for (const order of orders.filter((o) => o.kind === 'cpextender-redeem' && !o.refused)) {
-    const [giftCardId] = (await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })).giftCardIds;
-    await cpextender.createCpExtenderGiftCard({ giftCardId, customerNumber: cpExtenderSeed.customers[0], giftCardCode: 'GC', giftCardValue: 100, saleId: `${order.ref}-card` });
+    const [giftCardId] = (
+      await cpextender.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })
+    ).giftCardIds;
+    await cpextender.createCpExtenderGiftCard({
+      giftCardId,
+      customerNumber: cpExtenderSeed.customers[0],
+      giftCardCode: 'GC',
+      giftCardValue: 100,
+      saleId: `${order.ref}-card`,
+    });
     order.input.giftCardId = giftCardId;
   }
 }
@@ -174,29 +207,58 @@ export function ledgerEntries(order: PlannedOrder, result: any, ledger: any): { 
       const salesOrderId = id(FLEXYBOX_ID_STEPS.salesOrderId);
       const salesOrders = ledger.flexybox.salesOrders.filter((o: any) => o.customerId === customerId);
       const payments = ledger.flexybox.payments.filter((p: any) => p.salesOrderId === salesOrderId);
-      const matches = salesOrders.length === 1 && salesOrders[0].id === salesOrderId && salesOrders[0].state === 'Committed' && payments.length === 1;
+      const matches =
+        salesOrders.length === 1 &&
+        salesOrders[0].id === salesOrderId &&
+        salesOrders[0].state === 'Committed' &&
+        payments.length === 1;
       return { entries: Math.max(salesOrders.length, payments.length), matches };
     }
     case 'cpextender-issue': {
-      const cards = ledger.cpextender.giftCards.filter((card: any) => card.saleId === id(CPEXTENDER_ID_STEPS.issueSaleId));
-      return { entries: cards.length, matches: cards.length === 1 && cards[0].id === result?.giftCardId && cards[0].balance === order.input.giftCardValue };
+      const cards = ledger.cpextender.giftCards.filter(
+        (card: any) => card.saleId === id(CPEXTENDER_ID_STEPS.issueSaleId),
+      );
+      return {
+        entries: cards.length,
+        matches:
+          cards.length === 1 && cards[0].id === result?.giftCardId && cards[0].balance === order.input.giftCardValue,
+      };
     }
     case 'cpextender-redeem': {
-      const holds = ledger.cpextender.authorizations.filter((a: any) => a.saleId === id(CPEXTENDER_ID_STEPS.redeemSaleId));
-      return { entries: holds.length, matches: holds.length === 1 && holds[0].state === 'confirmed' && holds[0].authCode === result?.authCode };
+      const holds = ledger.cpextender.authorizations.filter(
+        (a: any) => a.saleId === id(CPEXTENDER_ID_STEPS.redeemSaleId),
+      );
+      return {
+        entries: holds.length,
+        matches: holds.length === 1 && holds[0].state === 'confirmed' && holds[0].authCode === result?.authCode,
+      };
     }
     case 'cpextender-pool': {
       // Extra reservations under the pool's name are harmless (an ambiguous ReserveIds asked again); what counts is the result.
-      const reserved = new Set(ledger.cpextender.reservations.filter((r: any) => r.requestName === order.workflowId && r.requestType === 'pool').map((r: any) => r.id));
+      const reserved = new Set(
+        ledger.cpextender.reservations
+          .filter((r: any) => r.requestName === order.workflowId && r.requestType === 'pool')
+          .map((r: any) => r.id),
+      );
       const ids: string[] = result?.giftCardIds ?? [];
-      return { entries: reserved.size > 0 ? 1 : 0, matches: ids.length === order.input.count && new Set(ids).size === ids.length && ids.every((i) => reserved.has(i)) };
+      return {
+        entries: reserved.size > 0 ? 1 : 0,
+        matches:
+          ids.length === order.input.count && new Set(ids).size === ids.length && ids.every((i) => reserved.has(i)),
+      };
     }
     case 'smartgift': {
       const orders = ledger.smartgift.orders.filter((o: any) => o.orderId === id(SMARTGIFT_ID_STEPS.orderId));
-      return { entries: orders.length, matches: orders.length === 1 && (result?.orderReference == null || orders[0].orderReference === result.orderReference) };
+      return {
+        entries: orders.length,
+        matches:
+          orders.length === 1 && (result?.orderReference == null || orders[0].orderReference === result.orderReference),
+      };
     }
     case 'payway': {
-      const orders = ledger.payway.orders.filter((o: any) => o.merchant_reference === id(PAYWAY_ID_STEPS.merchantReference));
+      const orders = ledger.payway.orders.filter(
+        (o: any) => o.merchant_reference === id(PAYWAY_ID_STEPS.merchantReference),
+      );
       return { entries: orders.length, matches: orders.length === 1 && orders[0].order_id === result?.orderId };
     }
   }

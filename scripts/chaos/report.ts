@@ -73,22 +73,34 @@ export function judge(
     if (resets?.length) row.resets += 1;
     row.retries += actions.retries.get(order.workflowId) ?? 0;
     const window = span.get(order.kind) ?? { from: Infinity, to: 0 };
-    span.set(order.kind, { from: Math.min(window.from, outcome.submittedAt), to: Math.max(window.to, outcome.finishedAt ?? Date.now()) });
+    span.set(order.kind, {
+      from: Math.min(window.from, outcome.submittedAt),
+      to: Math.max(window.to, outcome.finishedAt ?? Date.now()),
+    });
 
     const { entries, matches } = ledgerEntries(order, outcome.result, ledger);
     const { runs, starts } = executions.get(order.workflowId) ?? { runs: 0, starts: 0 };
     const ref = `${order.kind} ${order.workflowId}`;
-    const acted = [describeResets(resets), actions.retries.has(order.workflowId) ? `${actions.retries.get(order.workflowId)} retries` : ''].filter(Boolean).join('; ');
+    const acted = [
+      describeResets(resets),
+      actions.retries.has(order.workflowId) ? `${actions.retries.get(order.workflowId)} retries` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     const context = acted ? ` [${acted}]` : '';
     if (entries > 1 || starts > 1) {
       row.duplicates += 1;
-      problems.push(`DUPLICATE ${ref}: ${entries} ledger entries, ${runs} workflow executions (${starts} started on their own)${context}`);
+      problems.push(
+        `DUPLICATE ${ref}: ${entries} ledger entries, ${runs} workflow executions (${starts} started on their own)${context}`,
+      );
     } else if (outcome.status === 'open') {
       row.open += 1;
       problems.push(`OPEN ${ref}: still running${outcome.error ? ` (${outcome.error})` : ''}${context}`);
     } else if (!((outcome.status === 'completed' && matches) || (outcome.status === 'refused' && entries === 0))) {
       row.lost += 1;
-      problems.push(`LOST ${ref}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}, ${entries} ledger entries${entries === 1 && !matches ? ' not matching the result' : ''}${context}`);
+      problems.push(
+        `LOST ${ref}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}, ${entries} ledger entries${entries === 1 && !matches ? ' not matching the result' : ''}${context}`,
+      );
     }
   });
   for (const [kind, window] of span) rows.get(kind)!.wallSeconds = (window.to - window.from) / 1000;
@@ -100,10 +112,34 @@ export function judge(
   return { rows: [...rows.values(), all], problems };
 }
 
-const COUNTS = ['submitted', 'resubmitted', 'completed', 'refused', 'reconciled', 'resets', 'retries', 'duplicates', 'lost', 'open'] as const;
+const COUNTS = [
+  'submitted',
+  'resubmitted',
+  'completed',
+  'refused',
+  'reconciled',
+  'resets',
+  'retries',
+  'duplicates',
+  'lost',
+  'open',
+] as const;
 
 function emptyRow(workflow: string): Row {
-  return { workflow, submitted: 0, resubmitted: 0, completed: 0, refused: 0, reconciled: 0, resets: 0, retries: 0, duplicates: 0, lost: 0, open: 0, wallSeconds: 0 };
+  return {
+    workflow,
+    submitted: 0,
+    resubmitted: 0,
+    completed: 0,
+    refused: 0,
+    reconciled: 0,
+    resets: 0,
+    retries: 0,
+    duplicates: 0,
+    lost: 0,
+    open: 0,
+    wallSeconds: 0,
+  };
 }
 
 /** The rows as an aligned text table, the workflow column left-aligned and the counts right-aligned. */
@@ -111,6 +147,7 @@ export function formatTable(rows: Row[]): string {
   const columns = ['workflow', ...COUNTS, 'wall s'];
   const cells = rows.map((row) => [row.workflow, ...COUNTS.map((key) => String(row[key])), row.wallSeconds.toFixed(1)]);
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i].length)));
-  const line = (values: string[]) => values.map((value, i) => (i === 0 ? value.padEnd(widths[i]) : value.padStart(widths[i]))).join('  ');
+  const line = (values: string[]) =>
+    values.map((value, i) => (i === 0 ? value.padEnd(widths[i]) : value.padStart(widths[i]))).join('  ');
   return [line(columns), ...cells.map(line)].join('\n');
 }

@@ -21,7 +21,13 @@ import { retryOnConnection, sleep } from './retry';
  * reconciliation). Not reset: ID pools (giftpool-*): a reset run reserves a second batch,
  * which costs nothing but is not what the ledger check of a pool expects.
  */
-export const RESETTABLE_KINDS: ReadonlySet<Kind> = new Set<Kind>(['flexybox', 'cpextender-issue', 'cpextender-redeem', 'smartgift', 'payway']);
+export const RESETTABLE_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  'flexybox',
+  'cpextender-issue',
+  'cpextender-redeem',
+  'smartgift',
+  'payway',
+]);
 
 /** What one reset did. */
 export interface ResetRecord {
@@ -49,7 +55,12 @@ export function planResets(orders: PlannedOrder[], rate: number, random: () => n
   const count = Math.round(rate * candidates.length);
   candidates.slice(0, count).forEach((order, index) => {
     const mode = index % 2 === 0 ? 'running' : 'completed';
-    order.reset = { mode, delayMs: Math.floor(random() * (mode === 'running' ? 500 : 2_000)), progress: 1 + Math.floor(random() * 4), pick: random() };
+    order.reset = {
+      mode,
+      delayMs: Math.floor(random() * (mode === 'running' ? 500 : 2_000)),
+      progress: 1 + Math.floor(random() * 4),
+      pick: random(),
+    };
   });
 }
 
@@ -79,9 +90,14 @@ export class Resetter {
     try {
       for (;;) {
         const description = await retryOnConnection(() => temporal.workflow.getHandle(workflowId).describe(), deadline);
-        const history = await retryOnConnection(() => temporal.workflow.getHandle(workflowId, description.runId).fetchHistory(), deadline);
+        const history = await retryOnConnection(
+          () => temporal.workflow.getHandle(workflowId, description.runId).fetchHistory(),
+          deadline,
+        );
         // Event IDs as the history has them (int64 Longs), for the reset request.
-        const points = (history.events ?? []).filter((event) => event.workflowTaskCompletedEventAttributes).map((event) => event.eventId!);
+        const points = (history.events ?? [])
+          .filter((event) => event.workflowTaskCompletedEventAttributes)
+          .map((event) => event.eventId!);
         const running = description.status.name === 'RUNNING';
         // Not as far as planned yet, or not a single workflow task completed (no worker up): look again shortly.
         if (points.length === 0 || (running && !atFirstTask && points.length < order.reset!.progress)) {
@@ -89,7 +105,8 @@ export class Resetter {
           await sleep(150);
           continue;
         }
-        const task = running || !atFirstTask ? Math.min(points.length - 1, Math.floor(order.reset!.pick * points.length)) : 0;
+        const task =
+          running || !atFirstTask ? Math.min(points.length - 1, Math.floor(order.reset!.pick * points.length)) : 0;
         const eventId = Number(points[task]);
         const when = running ? 'while running' : 'after completion';
         const requestId = randomUUID(); // the same for every try: a repeat after a lost answer is the same reset
@@ -104,9 +121,18 @@ export class Resetter {
             }),
           deadline,
         );
-        const record: ResetRecord = { when, eventId, task: task + 1, of: points.length, fromRunId: description.runId, runId };
+        const record: ResetRecord = {
+          when,
+          eventId,
+          task: task + 1,
+          of: points.length,
+          fromRunId: description.runId,
+          runId,
+        };
         this.done.set(workflowId, [...(this.done.get(workflowId) ?? []), record]);
-        this.log(`reset ${workflowId} ${when} to event ${eventId} (workflow task ${record.task} of ${record.of}): run ${description.runId} -> ${runId}`);
+        this.log(
+          `reset ${workflowId} ${when} to event ${eventId} (workflow task ${record.task} of ${record.of}): run ${description.runId} -> ${runId}`,
+        );
         return;
       }
     } catch (error) {
@@ -118,7 +144,12 @@ export class Resetter {
 
 /** How a reset shows in a problem line. */
 export function describeResets(records: ResetRecord[] | undefined): string {
-  return (records ?? []).map((r) => `reset ${r.when} to event ${r.eventId} (workflow task ${r.task} of ${r.of}), run ${r.fromRunId} -> ${r.runId}`).join('; ');
+  return (records ?? [])
+    .map(
+      (r) =>
+        `reset ${r.when} to event ${r.eventId} (workflow task ${r.task} of ${r.of}), run ${r.fromRunId} -> ${r.runId}`,
+    )
+    .join('; ');
 }
 
 /** Runs of one workflow ID: how many, and how many a start of its own made (not a reset or a retry of another run). */

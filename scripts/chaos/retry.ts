@@ -9,9 +9,14 @@ const CONNECTION_CODES = new Set([14, 4]);
 
 /** True when `error` (or one of its causes) is a lost or refused connection to Temporal. */
 export function isConnectionError(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'number' && CONNECTION_CODES.has(e.code)) return true;
-    if (typeof e.message === 'string' && /UNAVAILABLE|ECONNREFUSED|ECONNRESET|Connection dropped/.test(e.message)) return true;
+    if (typeof e.message === 'string' && /UNAVAILABLE|ECONNREFUSED|ECONNRESET|Connection dropped/.test(e.message))
+      return true;
   }
   return false;
 }

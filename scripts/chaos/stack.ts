@@ -33,7 +33,10 @@ class StackProcess {
     let seen = '';
     this.exited = processEnd(child);
     this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready after ${READY_TIMEOUT_MS / 1000} s (log: ${logFile})`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`${name} not ready after ${READY_TIMEOUT_MS / 1000} s (log: ${logFile})`)),
+        READY_TIMEOUT_MS,
+      );
       const onData = (chunk: Buffer) => {
         log.write(chunk);
         if (this.isReady) return;
@@ -94,7 +97,13 @@ export class ChaosStack {
     private readonly log: (message: string) => void,
   ) {}
 
-  static async start(options: { cli: string; dir: string; workers: number; codecKeys: string; log: (message: string) => void }): Promise<ChaosStack> {
+  static async start(options: {
+    cli: string;
+    dir: string;
+    workers: number;
+    codecKeys: string;
+    log: (message: string) => void;
+  }): Promise<ChaosStack> {
     const { dir } = options;
     const serverOptions = {
       cli: options.cli,
@@ -105,7 +114,13 @@ export class ChaosStack {
     };
     const sandboxPort = await freePort();
     const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-    const sandbox = new StackProcess('sandbox', 'sandbox/main.ts', { ...process.env, SANDBOX_PORT: String(sandboxPort) }, 'sandbox listening', path.join(dir, 'sandbox.log'));
+    const sandbox = new StackProcess(
+      'sandbox',
+      'sandbox/main.ts',
+      { ...process.env, SANDBOX_PORT: String(sandboxPort) },
+      'sandbox listening',
+      path.join(dir, 'sandbox.log'),
+    );
     const [server] = await Promise.all([startDevServer(serverOptions), sandbox.ready]);
     const workerEnv: NodeJS.ProcessEnv = {
       ...process.env,
@@ -130,7 +145,13 @@ export class ChaosStack {
   /** Starts a worker; when it exits for any reason while the run goes on, another takes its place. */
   private startWorker(): StackProcess {
     const name = `worker-${++this.workerCount}`;
-    const worker = new StackProcess(name, 'workers/main.ts', this.workerEnv, 'giftflow worker ready', path.join(this.dir, `${name}.log`));
+    const worker = new StackProcess(
+      name,
+      'workers/main.ts',
+      this.workerEnv,
+      'giftflow worker ready',
+      path.join(this.dir, `${name}.log`),
+    );
     this.workers.add(worker);
     void worker.exited.then(async (how) => {
       this.workers.delete(worker);
@@ -173,7 +194,8 @@ export class ChaosStack {
       ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
     const answer = await response.body.json();
-    if (response.statusCode >= 400) throw new Error(`sandbox ${method} ${route} answered ${response.statusCode}: ${JSON.stringify(answer)}`);
+    if (response.statusCode >= 400)
+      throw new Error(`sandbox ${method} ${route} answered ${response.statusCode}: ${JSON.stringify(answer)}`);
     return answer as T;
   }
 

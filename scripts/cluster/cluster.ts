@@ -33,10 +33,25 @@ export const UI_MODULE_VERSION = 'v2.52.0';
  * that nothing else differs.
  */
 export const HOST_PLACEMENT = [
-  'POSTGRES_SEEDS', 'DB_PORT', 'BIND_ON_IP', 'TEMPORAL_BROADCAST_ADDRESS',
-  'FRONTEND_GRPC_PORT', 'FRONTEND_HTTP_PORT', 'FRONTEND_MEMBERSHIP_PORT', 'HISTORY_GRPC_PORT', 'HISTORY_MEMBERSHIP_PORT',
-  'MATCHING_GRPC_PORT', 'MATCHING_MEMBERSHIP_PORT', 'WORKER_GRPC_PORT', 'WORKER_MEMBERSHIP_PORT', 'DYNAMIC_CONFIG_FILE_PATH',
-  'SQL_HOST', 'SQL_PORT', 'TEMPORAL_SCHEMA_DIR', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_PORT',
+  'POSTGRES_SEEDS',
+  'DB_PORT',
+  'BIND_ON_IP',
+  'TEMPORAL_BROADCAST_ADDRESS',
+  'FRONTEND_GRPC_PORT',
+  'FRONTEND_HTTP_PORT',
+  'FRONTEND_MEMBERSHIP_PORT',
+  'HISTORY_GRPC_PORT',
+  'HISTORY_MEMBERSHIP_PORT',
+  'MATCHING_GRPC_PORT',
+  'MATCHING_MEMBERSHIP_PORT',
+  'WORKER_GRPC_PORT',
+  'WORKER_MEMBERSHIP_PORT',
+  'DYNAMIC_CONFIG_FILE_PATH',
+  'SQL_HOST',
+  'SQL_PORT',
+  'TEMPORAL_SCHEMA_DIR',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_UI_PORT',
 ] as const;
 type Placement = Partial<Record<(typeof HOST_PLACEMENT)[number], string>>;
 
@@ -66,7 +81,8 @@ export interface Cluster extends Omit<DevServer, 'uiUrl'> {
 
 export function serverVersion(compose: ComposeFile): string {
   const version = imageTag(compose.services.temporal?.image);
-  if (!version) throw new Error('docker-compose.temporal.yml: the temporal service must pin temporalio/server:<version>');
+  if (!version)
+    throw new Error('docker-compose.temporal.yml: the temporal service must pin temporalio/server:<version>');
   return version;
 }
 
@@ -81,12 +97,26 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const { compose } = readCompose();
   const version = serverVersion(compose);
   const binaries = { server: path.join(TOOLS_BIN, 'temporal-server'), ui: path.join(TOOLS_BIN, 'temporal-ui-server') };
-  const share = { schema: path.join(ROOT, '.tools', 'share', `temporal-${version}`, 'schema'), ui: path.join(ROOT, '.tools', 'share', `temporal-ui-${UI_MODULE_VERSION}`, 'config') };
-  for (const needed of [binaries.server, path.join(TOOLS_BIN, 'temporal-sql-tool'), share.schema, ...(opts.uiPort === undefined ? [] : [binaries.ui, share.ui])]) {
-    if (!fs.existsSync(needed)) throw new Error(`${path.relative(ROOT, needed)} is missing: run bash scripts/cluster/build.sh (builds temporal-server ${version} from Go modules)`);
+  const share = {
+    schema: path.join(ROOT, '.tools', 'share', `temporal-${version}`, 'schema'),
+    ui: path.join(ROOT, '.tools', 'share', `temporal-ui-${UI_MODULE_VERSION}`, 'config'),
+  };
+  for (const needed of [
+    binaries.server,
+    path.join(TOOLS_BIN, 'temporal-sql-tool'),
+    share.schema,
+    ...(opts.uiPort === undefined ? [] : [binaries.ui, share.ui]),
+  ]) {
+    if (!fs.existsSync(needed))
+      throw new Error(
+        `${path.relative(ROOT, needed)} is missing: run bash scripts/cluster/build.sh (builds temporal-server ${version} from Go modules)`,
+      );
   }
   const built = (await promisify(execFile)(binaries.server, ['--version'])).stdout;
-  if (!built.includes(version)) throw new Error(`.tools/bin/temporal-server is not ${version} (${built.trim()}): delete it and run bash scripts/cluster/build.sh`);
+  if (!built.includes(version))
+    throw new Error(
+      `.tools/bin/temporal-server is not ${version} (${built.trim()}): delete it and run bash scripts/cluster/build.sh`,
+    );
 
   const stateDir = path.join(opts.dataDir, 'cluster');
   const logDir = path.join(stateDir, 'logs');
@@ -104,14 +134,28 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    log(`PostgreSQL on ${HOST}:${pgPort} (data: ${path.relative(ROOT, path.join(opts.dataDir, 'postgres')) || opts.dataDir})`);
-    const postgres: Postgres = await startPostgres({ dataDir: path.join(opts.dataDir, 'postgres'), socketDir: path.join(stateDir, 'socket'), port: pgPort, logFile: path.join(logDir, 'postgres.log') });
+    log(
+      `PostgreSQL on ${HOST}:${pgPort} (data: ${path.relative(ROOT, path.join(opts.dataDir, 'postgres')) || opts.dataDir})`,
+    );
+    const postgres: Postgres = await startPostgres({
+      dataDir: path.join(opts.dataDir, 'postgres'),
+      socketDir: path.join(stateDir, 'socket'),
+      port: pgPort,
+      logFile: path.join(logDir, 'postgres.log'),
+    });
     stopping.push(postgres.stop);
     const server = serviceEnv(compose, 'temporal', hostEnv, serverPlacement(ports, pgPort));
     await ensureRole(postgres, server.env.POSTGRES_USER, server.env.POSTGRES_PWD);
 
     log('schemas (the temporal-schema job)');
-    await runJob(compose, 'temporal-schema', hostEnv, { SQL_HOST: HOST, SQL_PORT: `${pgPort}`, TEMPORAL_SCHEMA_DIR: share.schema }, opts.cli, logDir);
+    await runJob(
+      compose,
+      'temporal-schema',
+      hostEnv,
+      { SQL_HOST: HOST, SQL_PORT: `${pgPort}`, TEMPORAL_SCHEMA_DIR: share.schema },
+      opts.cli,
+      logDir,
+    );
 
     log(`temporal-server ${version} on ${address}`);
     const serverLog = path.join(logDir, 'temporal-server.log');
@@ -123,7 +167,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
     log('namespace and search attributes (the temporal-namespace and temporal-search-attributes jobs)');
     const jobPlacement = { TEMPORAL_ADDRESS: address };
-    const namespace = (await runJob(compose, 'temporal-namespace', hostEnv, jobPlacement, opts.cli, logDir)).TEMPORAL_NAMESPACE;
+    const namespace = (await runJob(compose, 'temporal-namespace', hostEnv, jobPlacement, opts.cli, logDir))
+      .TEMPORAL_NAMESPACE;
     await runJob(compose, 'temporal-search-attributes', hostEnv, jobPlacement, opts.cli, logDir);
     await awaitSearchAttributesUsable(address, namespace);
 
@@ -131,15 +176,32 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     let uiPid: number | undefined;
     if (opts.uiPort !== undefined) {
       const uiPort = opts.uiPort || (await freePort());
-      const ui = serviceEnv(compose, 'temporal-ui', hostEnv, { TEMPORAL_ADDRESS: address, TEMPORAL_UI_PORT: `${uiPort}` });
+      const ui = serviceEnv(compose, 'temporal-ui', hostEnv, {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_UI_PORT: `${uiPort}`,
+      });
       const configDir = uiConfig(share.ui, path.join(stateDir, 'ui-config'));
-      const uiChild = spawnLogged(binaries.ui, ['--root', configDir, '--config', '.', '--env', 'docker', 'start'], ui.env, path.join(logDir, 'ui-server.log'));
+      const uiChild = spawnLogged(
+        binaries.ui,
+        ['--root', configDir, '--config', '.', '--env', 'docker', 'start'],
+        ui.env,
+        path.join(logDir, 'ui-server.log'),
+      );
       stopping.push(() => stopGroup(uiChild));
       uiUrl = `http://${HOST}:${uiPort}`;
       uiPid = uiChild.pid;
       await awaitHttp(`${uiUrl}/healthz`, path.join(logDir, 'ui-server.log'));
     }
-    return { address, uiUrl, namespace, stop, pid: serverChild.pid!, exited: serverExited, groups: { postgres: postgres.pid, server: serverChild.pid!, ui: uiPid }, logDir };
+    return {
+      address,
+      uiUrl,
+      namespace,
+      stop,
+      pid: serverChild.pid!,
+      exited: serverExited,
+      groups: { postgres: postgres.pid, server: serverChild.pid!, ui: uiPid },
+      logDir,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -152,7 +214,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
  * the temporalio/server image does (its entrypoint runs `temporal-server start`).
  */
 export function serverPlacement(ports: Placement, pgPort: number): Placement {
-  return { ...ports, POSTGRES_SEEDS: HOST, DB_PORT: `${pgPort}`, BIND_ON_IP: HOST, TEMPORAL_BROADCAST_ADDRESS: HOST, DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG };
+  return {
+    ...ports,
+    POSTGRES_SEEDS: HOST,
+    DB_PORT: `${pgPort}`,
+    BIND_ON_IP: HOST,
+    TEMPORAL_BROADCAST_ADDRESS: HOST,
+    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG,
+  };
 }
 
 /** Frontend, history, matching and worker ports: all free ones, or the usual layout around `frontend`. */
@@ -160,10 +229,15 @@ export async function servicePorts(frontend: number): Promise<Placement> {
   const taken = new Set<number>();
   const pick = async (offset: number) => `${frontend === 0 ? await freeServicePort(taken) : frontend + offset}`;
   return {
-    FRONTEND_GRPC_PORT: await pick(0), FRONTEND_HTTP_PORT: await pick(10), FRONTEND_MEMBERSHIP_PORT: await pick(-300),
-    HISTORY_GRPC_PORT: await pick(1), HISTORY_MEMBERSHIP_PORT: await pick(-299),
-    MATCHING_GRPC_PORT: await pick(2), MATCHING_MEMBERSHIP_PORT: await pick(-298),
-    WORKER_GRPC_PORT: await pick(6), WORKER_MEMBERSHIP_PORT: await pick(-294),
+    FRONTEND_GRPC_PORT: await pick(0),
+    FRONTEND_HTTP_PORT: await pick(10),
+    FRONTEND_MEMBERSHIP_PORT: await pick(-300),
+    HISTORY_GRPC_PORT: await pick(1),
+    HISTORY_MEMBERSHIP_PORT: await pick(-299),
+    MATCHING_GRPC_PORT: await pick(2),
+    MATCHING_MEMBERSHIP_PORT: await pick(-298),
+    WORKER_GRPC_PORT: await pick(6),
+    WORKER_MEMBERSHIP_PORT: await pick(-294),
   };
 }
 
@@ -186,19 +260,32 @@ export async function freeServicePort(taken = new Set<number>()): Promise<number
       return port;
     }
   }
-  throw new Error('no free port between 20000 and 32000 on 127.0.0.1 after 200 tries: free some, or give the cluster fixed ports');
+  throw new Error(
+    'no free port between 20000 and 32000 on 127.0.0.1 after 200 tries: free some, or give the cluster fixed ports',
+  );
 }
 
 /** Runs a compose one-shot job's script with `sh`, with this repository's binaries standing in for the image's. */
-async function runJob(compose: ComposeFile, name: string, hostEnv: NodeJS.ProcessEnv, placement: Placement, cli: string, logDir: string) {
+async function runJob(
+  compose: ComposeFile,
+  name: string,
+  hostEnv: NodeJS.ProcessEnv,
+  placement: Placement,
+  cli: string,
+  logDir: string,
+) {
   const job = serviceEnv(compose, name, hostEnv, placement);
-  if (!job.script) throw new Error(`docker-compose.temporal.yml: ${name} must run one script with entrypoint ["/bin/sh", "-c"]`);
+  if (!job.script)
+    throw new Error(`docker-compose.temporal.yml: ${name} must run one script with entrypoint ["/bin/sh", "-c"]`);
   // The CLI gets nothing from this shell's environment but PATH and HOME: no Temporal Cloud address or key leaks in.
   const bins = [TOOLS_BIN, path.dirname(cli)].join(':');
   const env = { PATH: `${bins}:${process.env.PATH}`, HOME: process.env.HOME ?? '/', ...job.env };
   const logFile = path.join(logDir, `${name}.log`);
   try {
-    const { stdout, stderr } = await promisify(execFile)('/bin/sh', ['-c', job.script], { env, timeout: START_TIMEOUT_MS });
+    const { stdout, stderr } = await promisify(execFile)('/bin/sh', ['-c', job.script], {
+      env,
+      timeout: START_TIMEOUT_MS,
+    });
     fs.appendFileSync(logFile, stdout + stderr);
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
@@ -226,10 +313,16 @@ async function awaitSearchAttributesUsable(address: string, namespace: string): 
         });
         await handle.terminate('probe: the search attributes are usable');
         // Deleted (the server does it within a minute), so that no probe stays among the orders (`giftflow list`, the Web UI).
-        await connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId: handle.workflowId } });
+        await connection.workflowService.deleteWorkflowExecution({
+          namespace,
+          workflowExecution: { workflowId: handle.workflowId },
+        });
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`workflows with giftflow's search attributes are still refused in ${namespace}: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `workflows with giftflow's search attributes are still refused in ${namespace}: ${(err as Error).message}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -241,7 +334,10 @@ async function awaitSearchAttributesUsable(address: string, namespace: string): 
 /** The UI image's config (base.yaml, docker.yaml) plus where to listen: loopback, as compose publishes it by default. */
 function uiConfig(from: string, to: string): string {
   fs.mkdirSync(to, { recursive: true });
-  fs.writeFileSync(path.join(to, 'base.yaml'), `${fs.readFileSync(path.join(from, 'base.yaml'), 'utf8').trimEnd()}\nhost: ${HOST}\n`);
+  fs.writeFileSync(
+    path.join(to, 'base.yaml'),
+    `${fs.readFileSync(path.join(from, 'base.yaml'), 'utf8').trimEnd()}\nhost: ${HOST}\n`,
+  );
   fs.copyFileSync(path.join(from, 'docker.yaml'), path.join(to, 'docker.yaml'));
   return to;
 }
@@ -249,7 +345,10 @@ function uiConfig(from: string, to: string): string {
 function spawnLogged(command: string, args: string[], env: Record<string, string>, logFile: string) {
   const fd = fs.openSync(logFile, 'a');
   // Only the service's own variables: the server's config template reads env vars by name, so a stray DB or LOG_LEVEL must not leak in.
-  const child = spawnGroup(command, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, output: fd });
+  const child = spawnGroup(command, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    output: fd,
+  });
   fs.closeSync(fd);
   return child;
 }
@@ -264,7 +363,10 @@ function dbPassword(stateDir: string): string {
 async function awaitHttp(url: string, logFile: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -68,7 +68,10 @@ export function environmentOf(service: ComposeService): Record<string, string> {
 
 /** The command as one string with Compose's `$$` escapes undone: what the container's shell sees. */
 export function commandOf(service: ComposeService): string {
-  return ([] as string[]).concat(service.command ?? []).join(' ').replace(/\$\$/g, '$');
+  return ([] as string[])
+    .concat(service.command ?? [])
+    .join(' ')
+    .replace(/\$\$/g, '$');
 }
 
 export function conditionsOf(service: ComposeService): Record<string, string> {

@@ -51,12 +51,24 @@ function ownDirectory(dir: string): void {
 
 export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
   if (!fs.existsSync(path.join(POSTGRES_BIN, 'postgres'))) {
-    throw new Error(`PostgreSQL not found in ${POSTGRES_BIN}: install PostgreSQL 15 or set GIFTFLOW_POSTGRES_BIN to its bin directory`);
+    throw new Error(
+      `PostgreSQL not found in ${POSTGRES_BIN}: install PostgreSQL 15 or set GIFTFLOW_POSTGRES_BIN to its bin directory`,
+    );
   }
   if (!fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'))) {
     ownDirectory(opts.dataDir);
     // Peer authentication on the socket (only the postgres user is superuser), passwords over TCP.
-    const [command, args] = asPostgres('initdb', ['-D', opts.dataDir, '-U', RUN_AS, '--auth-local=peer', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale']);
+    const [command, args] = asPostgres('initdb', [
+      '-D',
+      opts.dataDir,
+      '-U',
+      RUN_AS,
+      '--auth-local=peer',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--no-locale',
+    ]);
     await promisify(execFile)(command, args).catch((err: Error & { stderr?: string }) => {
       throw new Error(`initdb of ${opts.dataDir} failed: ${err.stderr ?? err.message}`);
     });
@@ -64,12 +76,17 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
   ownDirectory(opts.socketDir);
   const logFd = fs.openSync(opts.logFile, 'a');
   const [command, args] = asPostgres('postgres', [
-    '-D', opts.dataDir,
-    '-p', String(opts.port),
-    '-k', opts.socketDir,
-    '-c', 'listen_addresses=127.0.0.1',
+    '-D',
+    opts.dataDir,
+    '-p',
+    String(opts.port),
+    '-k',
+    opts.socketDir,
+    '-c',
+    'listen_addresses=127.0.0.1',
     // Temporal's default pools (20 + 10 per store, per service) exceed PostgreSQL's default of 100.
-    '-c', 'max_connections=300',
+    '-c',
+    'max_connections=300',
   ]);
   const child = spawnGroup(command, args, { output: logFd });
   fs.closeSync(logFd);
@@ -80,11 +97,14 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
   const psql = async (sql: string) => runPsql(opts, sql);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (died) throw new Error(`PostgreSQL ${died} before accepting connections on port ${opts.port}${tail(opts.logFile)}`);
+    if (died)
+      throw new Error(`PostgreSQL ${died} before accepting connections on port ${opts.port}${tail(opts.logFile)}`);
     if (await ready(opts)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`PostgreSQL did not accept connections on port ${opts.port} within ${START_TIMEOUT_MS / 1000} s${tail(opts.logFile)}`);
+      throw new Error(
+        `PostgreSQL did not accept connections on port ${opts.port} within ${START_TIMEOUT_MS / 1000} s${tail(opts.logFile)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -93,7 +113,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
 
 /** Creates (or updates the password of) a login role that may create databases, as Temporal's set-up needs. */
 export async function ensureRole(postgres: Postgres, user: string, password: string): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(user)) throw new Error(`TEMPORAL_DB_USER=${user} is not a plain PostgreSQL role name (a-z, 0-9, _)`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(user))
+    throw new Error(`TEMPORAL_DB_USER=${user} is not a plain PostgreSQL role name (a-z, 0-9, _)`);
   const literal = `'${password.replace(/'/g, "''")}'`;
   // The statement carries the password: keep it out of the server log even if it fails.
   await postgres.psql(
@@ -112,7 +133,20 @@ async function ready(opts: PostgresOptions): Promise<boolean> {
 }
 
 function runPsql(opts: PostgresOptions, sql: string): Promise<string> {
-  const [command, args] = asPostgres('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', opts.socketDir, '-p', String(opts.port), '-d', 'postgres', '-f', '-']);
+  const [command, args] = asPostgres('psql', [
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-h',
+    opts.socketDir,
+    '-p',
+    String(opts.port),
+    '-d',
+    'postgres',
+    '-f',
+    '-',
+  ]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -120,7 +154,9 @@ function runPsql(opts: PostgresOptions, sql: string): Promise<string> {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (err += chunk));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql exited with ${code}: ${err.trim()}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`psql exited with ${code}: ${err.trim()}`)),
+    );
     child.stdin.end(sql);
   });
 }

@@ -16,7 +16,10 @@ it('a Flexybox order finishes with one sales order and one payment after its wor
   const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
   // The commit follows the sales order at once. The sandbox's ledger says when, whether the step
   // runs as an activity or a local activity (whose progress a status query sees only afterwards).
-  await waitFor('the sales order to exist', async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1);
+  await waitFor(
+    'the sales order to exist',
+    async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).salesOrders.length === 1,
+  );
   await first.kill();
   expect(first.child.signalCode).toBe('SIGKILL');
   expect((await handle.describe()).status.name).toBe('RUNNING');

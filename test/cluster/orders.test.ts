@@ -63,7 +63,11 @@ describe('one order per provider', () => {
 
   it('Smart Gift: places one voucher order', async () => {
     const orderRef = uniqueRef('cluster-sg');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'smartgift', orderRef, input: smartGiftOrder() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'smartgift',
+      orderRef,
+      input: smartGiftOrder(),
+    });
     const result = await handle.result();
 
     expect((await smartGiftLedgerFor(env.sandbox, result.orderId)).orders).toHaveLength(1);
@@ -71,11 +75,17 @@ describe('one order per provider', () => {
 
   it('CP Extender: issues one card with its balance', async () => {
     const orderRef = uniqueRef('cluster-cpx');
-    const handle = await env.stack.giftflow.startGiftOrder({ provider: 'cpextender', orderRef, input: cpExtenderIssue() });
+    const handle = await env.stack.giftflow.startGiftOrder({
+      provider: 'cpextender',
+      orderRef,
+      input: cpExtenderIssue(),
+    });
     const result = await handle.result();
 
     expect(result).toMatchObject({ saleId: cpExtenderIdsFor(orderRef).saleId, balance: 100 });
-    expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toEqual([expect.objectContaining({ id: result.giftCardId })]);
+    expect(await cardsForSale(env.sandbox, cpExtenderIdsFor(orderRef).saleId)).toEqual([
+      expect.objectContaining({ id: result.giftCardId }),
+    ]);
   });
 });
 
@@ -86,7 +96,11 @@ describe('operators on the cluster', () => {
     const handle = await env.stack.giftflow.startGiftOrder({ provider: 'payway', orderRef, input: paywayOrder() });
     await orderState(handle.workflowId, 'needs-reconciliation');
     const parked = await waitFor('the parked order in SQL visibility', async () => {
-      const orders = await env.stack.giftflow.listOrders({ provider: 'payway', state: 'needs-reconciliation', limit: 1000 });
+      const orders = await env.stack.giftflow.listOrders({
+        provider: 'payway',
+        state: 'needs-reconciliation',
+        limit: 1000,
+      });
       return orders.find((order) => order.workflowId === handle.workflowId);
     });
     expect(parked.state).toBe('needs-reconciliation');
@@ -113,10 +127,16 @@ describe('operators on the cluster', () => {
       requestId: randomUUID(),
       reason: 'cluster test: reset to the first workflow task',
     });
-    const again = await env.stack.temporal.workflow.getHandle(handle.workflowId, newRunId ?? undefined, { followRuns: false }).result();
+    const again = await env.stack.temporal.workflow
+      .getHandle(handle.workflowId, newRunId ?? undefined, { followRuns: false })
+      .result();
 
     expect(newRunId).not.toBe(runId);
-    expect(again).toMatchObject({ customerId: first.customerId, salesOrderId: first.salesOrderId, externalPaymentId: first.externalPaymentId });
+    expect(again).toMatchObject({
+      customerId: first.customerId,
+      salesOrderId: first.salesOrderId,
+      externalPaymentId: first.externalPaymentId,
+    });
     const after = await flexyboxLedgerFor(env.sandbox, orderRef);
     expect(after.salesOrders).toEqual(before.salesOrders);
     expect(after.payments).toEqual(before.payments);

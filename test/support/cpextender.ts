@@ -42,8 +42,20 @@ export async function cardById(sandbox: TestSandbox, id: string): Promise<Ledger
 }
 
 /** Issues a card worth `value` straight through the activities (for redemption tests). */
-export async function issueTestCard(activities: CpExtenderActivities, value = 100, saleId = `sale-${Math.random().toString(36).slice(2)}`): Promise<string> {
-  const [giftCardId] = (await activities.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })).giftCardIds;
-  await activities.createCpExtenderGiftCard({ giftCardId, customerNumber: '2059378440', giftCardCode: 'GC', giftCardValue: value, saleId });
+export async function issueTestCard(
+  activities: CpExtenderActivities,
+  value = 100,
+  saleId = `sale-${Math.random().toString(36).slice(2)}`,
+): Promise<string> {
+  const [giftCardId] = (
+    await activities.reserveCpExtenderIds({ step: 'reserveId', requestType: 'single', agency: 'Website' })
+  ).giftCardIds;
+  await activities.createCpExtenderGiftCard({
+    giftCardId,
+    customerNumber: '2059378440',
+    giftCardCode: 'GC',
+    giftCardValue: value,
+    saleId,
+  });
   return giftCardId;
 }

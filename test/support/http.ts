@@ -8,7 +8,12 @@ export interface Reply {
 }
 
 /** Sends `body` as JSON (when given) with `headers`; the reply body is parsed JSON, or undefined when empty. */
-export async function sendJson(url: string, method: Dispatcher.HttpMethod, body: unknown, headers: Record<string, string>): Promise<Reply> {
+export async function sendJson(
+  url: string,
+  method: Dispatcher.HttpMethod,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<Reply> {
   const res = await request(url, {
     method,
     headers: { ...headers, ...(body !== undefined && { 'content-type': 'application/json' }) },

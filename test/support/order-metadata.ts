@@ -10,9 +10,14 @@ import { createDataConverter } from '../../security/codec-keys';
 import { createCodecServer } from '../../security/codec-server';
 
 /** A codec server with the test keys on a free port; `allowedOrigins` are browser origins (the Web UI's). */
-export async function startTestCodecServer(allowedOrigins: string[] = []): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startTestCodecServer(
+  allowedOrigins: string[] = [],
+): Promise<{ url: string; close: () => Promise<void> }> {
   const [codec] = (await createDataConverter()).payloadCodecs ?? [];
-  if (!codec) throw new Error('GIFTFLOW_CODEC_KEYS is not set: run the tests through jest, whose global setup sets the test keys');
+  if (!codec)
+    throw new Error(
+      'GIFTFLOW_CODEC_KEYS is not set: run the tests through jest, whose global setup sets the test keys',
+    );
   const app = createCodecServer({ codec, allowedOrigins });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, close: () => app.close() };
@@ -22,7 +27,8 @@ export async function startTestCodecServer(allowedOrigins: string[] = []): Promi
 async function decode(client: Client, payload: Payload | null | undefined): Promise<unknown> {
   if (!payload) return undefined;
   let decoded = [payload];
-  for (const codec of [...(client.options.dataConverter.payloadCodecs ?? [])].reverse()) decoded = await codec.decode(decoded);
+  for (const codec of [...(client.options.dataConverter.payloadCodecs ?? [])].reverse())
+    decoded = await codec.decode(decoded);
   return defaultPayloadConverter.fromPayload(decoded[0]);
 }
 
@@ -30,16 +36,25 @@ async function decode(client: Client, payload: Payload | null | undefined): Prom
  * The summary of each activity, in history order, with its activity type: scheduled activities
  * and local activities (their markers carry the summary, and the type in the marker's data).
  */
-export async function activitySummaries(client: Client, handle: WorkflowHandle): Promise<{ activityType: string; summary: unknown }[]> {
+export async function activitySummaries(
+  client: Client,
+  handle: WorkflowHandle,
+): Promise<{ activityType: string; summary: unknown }[]> {
   const history = await handle.fetchHistory();
   const activities = (history.events ?? []).filter(
-    (event) => event.activityTaskScheduledEventAttributes || event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    (event) =>
+      event.activityTaskScheduledEventAttributes ||
+      event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
   );
   return Promise.all(
     activities.map(async (event) => ({
       activityType:
         event.activityTaskScheduledEventAttributes?.activityType?.name ??
-        ((await decode(client, event.markerRecordedEventAttributes!.details!.data.payloads![0])) as { activity_type: string }).activity_type,
+        (
+          (await decode(client, event.markerRecordedEventAttributes!.details!.data.payloads![0])) as {
+            activity_type: string;
+          }
+        ).activity_type,
       summary: await decode(client, event.userMetadata?.summary as Payload | undefined),
     })),
   );
@@ -60,5 +75,10 @@ export async function patchesIn(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? [])
     .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .map((event) => JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data'].payloads![0].data!).toString()).id as string);
+    .map(
+      (event) =>
+        JSON.parse(
+          Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data'].payloads![0].data!).toString(),
+        ).id as string,
+    );
 }

@@ -33,7 +33,8 @@ export const fullExample = {
   traffic_source: 'christmas-campaign',
   secure_identification: { trusted_identity_id: '5d1e2f3a4b5c6d7e8f901234' },
   client_info: {
-    user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/108.0.0.0 Safari/537.36',
+    user_agent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/108.0.0.0 Safari/537.36',
     language: 'sv-SE',
     ip_address: '111.111.1.11',
   },
@@ -79,7 +80,11 @@ export async function paywayCall(
     : ['application/json', JSON.stringify(options.json)];
   const response = await request(`${sandbox.url}/payway${path}`, {
     method: 'POST',
-    headers: { 'content-type': contentType, accept: 'application/json', ...(options.token && { authorization: `Bearer ${options.token}` }) },
+    headers: {
+      'content-type': contentType,
+      accept: 'application/json',
+      ...(options.token && { authorization: `Bearer ${options.token}` }),
+    },
     body,
   });
   return { status: response.statusCode, body: await response.body.json() };

@@ -23,7 +23,8 @@ export function parseExposition(text: string): Sample[] {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value.replace(/\\(.)/g, '$1');
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key] = value.replace(/\\(.)/g, '$1');
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;
@@ -32,13 +33,17 @@ export function parseExposition(text: string): Sample[] {
 /** The sum of the samples named `name` whose labels include `labels` (0 when none match). */
 export function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .filter(
+      (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
     .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 /** Whether any sample named `name` has `labels`. */
 export function has(samples: Sample[], name: string, labels: Record<string, string> = {}): boolean {
-  return samples.some((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  return samples.some(
+    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
 }
 
 /**
@@ -52,5 +57,14 @@ export function metricNames(expr: string): string[] {
 
 /** The labels a PromQL expression groups by (`by (a, b)`), each once. */
 export function groupingLabels(expr: string): string[] {
-  return [...new Set([...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((match) => match[1].split(',').map((label) => label.trim()).filter(Boolean)))];
+  return [
+    ...new Set(
+      [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((match) =>
+        match[1]
+          .split(',')
+          .map((label) => label.trim())
+          .filter(Boolean),
+      ),
+    ),
+  ];
 }

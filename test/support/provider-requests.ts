@@ -27,17 +27,39 @@ export const requests = {
   flexybox(input: unknown) {
     const order = flexyboxOrderInputSchema.parse(input);
     // Resolved as the catalogue would: a type ID per type (the look-up itself is Flexybox's answer, not ours).
-    const lines = order.certificates.map((line) => ({ typeId: `type-${line.type}`, typeName: line.type, quantity: line.quantity, price: line.price }));
-    const total = totalOf(lines.map((line) => ({ quantity: line.quantity, amount: line.price })), currencyScale(order.currency), 'price');
+    const lines = order.certificates.map((line) => ({
+      typeId: `type-${line.type}`,
+      typeName: line.type,
+      quantity: line.quantity,
+      price: line.price,
+    }));
+    const total = totalOf(
+      lines.map((line) => ({ quantity: line.quantity, amount: line.price })),
+      currencyScale(order.currency),
+      'price',
+    );
     return [
       flexyboxCustomerBody(order.customer),
-      flexyboxSalesOrderBody({ salesOrderId: derived('so'), customerId: derived('c'), departmentId: order.departmentId, lines, currency: order.currency, debitMethod: order.debitMethod }),
+      flexyboxSalesOrderBody({
+        salesOrderId: derived('so'),
+        customerId: derived('c'),
+        departmentId: order.departmentId,
+        lines,
+        currency: order.currency,
+        debitMethod: order.debitMethod,
+      }),
       flexyboxCommitBody({ id: derived('p'), type: order.paymentType, amount: total }),
     ];
   },
   cpExtenderIssue(input: unknown) {
     const order = cpExtenderIssueInputSchema.parse(input);
-    return [cpExtenderCreateBody({ ...order, giftCardId: order.giftCardId ?? 'WEB-1', saleId: order.pointsToRedeem === undefined ? (order.saleId ?? derived('sale')) : undefined })];
+    return [
+      cpExtenderCreateBody({
+        ...order,
+        giftCardId: order.giftCardId ?? 'WEB-1',
+        saleId: order.pointsToRedeem === undefined ? (order.saleId ?? derived('sale')) : undefined,
+      }),
+    ];
   },
   cpExtenderRedeem(input: unknown) {
     const redemption = cpExtenderRedeemInputSchema.parse(input);
@@ -45,7 +67,9 @@ export const requests = {
   },
   smartGift(input: unknown) {
     const order = smartGiftOrderInputSchema.parse(input);
-    const codes = order.items.map((item, index) => item.code ?? smartGiftVoucherCode(derived(`voucher/${index}`), 'property-secret'));
+    const codes = order.items.map(
+      (item, index) => item.code ?? smartGiftVoucherCode(derived(`voucher/${index}`), 'property-secret'),
+    );
     return [smartGiftPosSaleBody(order, order.order_id ?? derived('order'), codes)];
   },
   payway(input: unknown) {
@@ -59,8 +83,12 @@ export type RequestKind = keyof typeof requests;
 export function requestsInAnotherProcess(inputs: [RequestKind, unknown][]): Promise<string[]> {
   const [node, args] = tsProcess(__filename);
   return new Promise((resolve, reject) => {
-    const child = execFile(node, args, { cwd: path.resolve(__dirname, '..', '..'), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[]),
+    const child = execFile(
+      node,
+      args,
+      { cwd: path.resolve(__dirname, '..', '..'), maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as string[]),
     );
     child.stdin!.end(JSON.stringify(inputs));
   });

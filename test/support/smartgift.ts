@@ -10,8 +10,22 @@ import type { TestSandbox } from './stack';
 export function documentedFullBody() {
   return {
     items: [
-      { id: 1, price: 100.0, to: 'Recipient #1', from: 'Sender', message: 'Here is an example voucher for you to enjoy!', code: 'EXAMPLECODE1' },
-      { id: 1, price: 100.0, from: 'Recipient #2', to: 'Sender', message: 'Here is an example voucher for you to enjoy!', code: 'EXAMPLECODE2' },
+      {
+        id: 1,
+        price: 100.0,
+        to: 'Recipient #1',
+        from: 'Sender',
+        message: 'Here is an example voucher for you to enjoy!',
+        code: 'EXAMPLECODE1',
+      },
+      {
+        id: 1,
+        price: 100.0,
+        from: 'Recipient #2',
+        to: 'Sender',
+        message: 'Here is an example voucher for you to enjoy!',
+        code: 'EXAMPLECODE2',
+      },
     ],
     customer: {
       first_name: 'John',
@@ -77,6 +91,8 @@ export async function smartGiftLedgerFor(sandbox: TestSandbox, orderId: string) 
   const references = new Set(orders.map((order: { orderReference: string }) => order.orderReference));
   return {
     orders,
-    vouchers: smartgift.vouchers.filter((voucher: { orderReference: string }) => references.has(voucher.orderReference)),
+    vouchers: smartgift.vouchers.filter((voucher: { orderReference: string }) =>
+      references.has(voucher.orderReference),
+    ),
   };
 }

@@ -23,7 +23,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts a dev server)');
+  if (!address)
+    throw new Error(
+      'TEMPORAL_TEST_ADDRESS is not set: run the tests with `npm test` (jest globalSetup starts a dev server)',
+    );
   return address;
 }
 
@@ -95,7 +98,8 @@ export class TestSandbox {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await response.body.json();
-    if (response.statusCode >= 400) throw new Error(`sandbox ${method} ${route}: ${response.statusCode} ${JSON.stringify(json)}`);
+    if (response.statusCode >= 400)
+      throw new Error(`sandbox ${method} ${route}: ${response.statusCode} ${JSON.stringify(json)}`);
     return json;
   }
 }
@@ -128,7 +132,10 @@ export class InProcessStack {
       workflowBundle: workflowBundle ?? (await bundleGiftflowWorkflows()),
       dataConverter,
     });
-    const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress() }), dataConverter });
+    const temporal = new Client({
+      connection: await Connection.connect({ address: temporalAddress() }),
+      dataConverter,
+    });
     const stack = new InProcessStack(new GiftflowClient(temporal), temporal, workers, connection);
     stack.running = Promise.all(workers.map((worker) => worker.run()));
     return stack;
@@ -210,7 +217,10 @@ export async function failureOf(call: Promise<unknown>): Promise<ApplicationFail
 
 /** A giftflow worker in its own OS process (`workers/main.ts`), ready when it says so. */
 export class WorkerProcess {
-  private constructor(readonly child: ChildProcess, readonly output: () => string) {}
+  private constructor(
+    readonly child: ChildProcess,
+    readonly output: () => string,
+  ) {}
 
   static async start(env: Record<string, string>): Promise<WorkerProcess> {
     const child = spawn(...tsProcess(path.join(ROOT, 'workers', 'main.ts')), {
@@ -248,7 +258,11 @@ export class WorkerProcess {
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

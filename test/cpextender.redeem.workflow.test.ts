@@ -51,7 +51,13 @@ describe('CP Extender two-phase redemption', () => {
     expect(await cardById(env.sandbox, giftCardId)).toMatchObject({ balance: 100, availableBalance: 60 });
 
     const result = await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId);
-    expect(result).toMatchObject({ giftCardId, authorizedAmount: 40, outcome: 'confirmed', balance: 60, availableBalance: 60 });
+    expect(result).toMatchObject({
+      giftCardId,
+      authorizedAmount: 40,
+      outcome: 'confirmed',
+      balance: 60,
+      availableBalance: 60,
+    });
     expect(await handle.result()).toEqual(result);
     expect(await authorizationsOn(giftCardId)).toEqual([expect.objectContaining({ amount: 40, state: 'confirmed' })]);
   });
@@ -62,7 +68,7 @@ describe('CP Extender two-phase redemption', () => {
     expect(result).toMatchObject({ outcome: 'confirmed', balance: 75 });
   });
 
-  it('does not authorize twice when the Authorize response is lost, and goes on with the operator\'s AuthCode', async () => {
+  it("does not authorize twice when the Authorize response is lost, and goes on with the operator's AuthCode", async () => {
     const giftCardId = await issueTestCard(activities, 100);
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Authorize$', kind: 'drop-response' });
     const handle = await redeem({ giftCardId, amount: 40 });
@@ -70,21 +76,35 @@ describe('CP Extender two-phase redemption', () => {
       const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
       return status.state === 'needs-reconciliation' && status;
     });
-    expect(parked.lastError).toMatch(/Authorize for SaleId .* landed at CP Extender \(40 held on .*\) but its answer was lost/);
+    expect(parked.lastError).toMatch(
+      /Authorize for SaleId .* landed at CP Extender \(40 held on .*\) but its answer was lost/,
+    );
     const [authorization] = await authorizationsOn(giftCardId);
     expect(await authorizationsOn(giftCardId)).toHaveLength(1);
 
-    const reply = await env.stack.giftflow.reconcileOrder(handle.workflowId, { outcome: 'created', authCode: authorization.authCode });
+    const reply = await env.stack.giftflow.reconcileOrder(handle.workflowId, {
+      outcome: 'created',
+      authCode: authorization.authCode,
+    });
     expect(reply.accepted).toBe('created');
     await held(handle.workflowId);
-    expect(await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).toMatchObject({ outcome: 'confirmed', balance: 60 });
+    expect(await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).toMatchObject({
+      outcome: 'confirmed',
+      balance: 60,
+    });
     expect(await authorizationsOn(giftCardId)).toEqual([expect.objectContaining({ state: 'confirmed' })]);
   });
 
   // The landing window (the Authorize attempt's 60 s start-to-close) is waited out in full.
   it('sends Authorize again after a 500 once BalanceCheck shows it did not land and it no longer can', async () => {
     const giftCardId = await issueTestCard(activities, 100);
-    await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Authorize$', kind: 'status', status: 500, body: { Message: 'Internal Server Error' } });
+    await env.sandbox.fault({
+      method: 'POST',
+      path: '/cpextender/Giftcard/Authorize$',
+      kind: 'status',
+      status: 500,
+      body: { Message: 'Internal Server Error' },
+    });
     const result = await (await redeem({ giftCardId, amount: 10, autoConfirm: true })).result();
     expect(result).toMatchObject({ outcome: 'confirmed', balance: 90 });
     expect(await authorizationsOn(giftCardId)).toHaveLength(1);
@@ -98,7 +118,9 @@ describe('CP Extender two-phase redemption', () => {
     const requestsBefore = (await env.sandbox.requests()).length;
     const handle = await redeem({ giftCardId, amount: 40 });
     await waitFor('CP Extender to handle the delayed Authorize', async () =>
-      (await env.sandbox.requests()).slice(requestsBefore).some((r) => r.path.endsWith('/Giftcard/Authorize') && r.fault === 'delay' && r.status === 200),
+      (await env.sandbox.requests())
+        .slice(requestsBefore)
+        .some((r) => r.path.endsWith('/Giftcard/Authorize') && r.fault === 'delay' && r.status === 200),
     );
 
     const settled = await heldOrParked(handle.workflowId, 90_000);
@@ -106,11 +128,19 @@ describe('CP Extender two-phase redemption', () => {
     const authorizations = await authorizationsFor(saleId);
     expect(authorizations).toEqual([expect.objectContaining({ ref: giftCardId, amount: 40, state: 'open' })]);
     expect(settled.state).toBe('needs-reconciliation');
-    expect(settled.lastError).toMatch(/Authorize for SaleId .* landed at CP Extender \(40 held on .*\) but its answer was lost/);
+    expect(settled.lastError).toMatch(
+      /Authorize for SaleId .* landed at CP Extender \(40 held on .*\) but its answer was lost/,
+    );
 
-    await env.stack.giftflow.reconcileOrder(handle.workflowId, { outcome: 'created', authCode: authorizations[0].authCode });
+    await env.stack.giftflow.reconcileOrder(handle.workflowId, {
+      outcome: 'created',
+      authCode: authorizations[0].authCode,
+    });
     await held(handle.workflowId);
-    expect(await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).toMatchObject({ outcome: 'confirmed', balance: 60 });
+    expect(await env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).toMatchObject({
+      outcome: 'confirmed',
+      balance: 60,
+    });
     expect(await authorizationsFor(saleId)).toEqual([expect.objectContaining({ state: 'confirmed' })]);
   }, 120_000);
 
@@ -126,7 +156,10 @@ describe('CP Extender two-phase redemption', () => {
     // A slow release, so the confirm comes while it runs.
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Authorize/Cancel$', kind: 'delay', delayMs: 3_000 });
     const handle = await redeem({ giftCardId, amount: 40, holdTimeoutSeconds: 1 });
-    await waitFor('the expired hold to be released', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'cancel');
+    await waitFor(
+      'the expired hold to be released',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'cancel',
+    );
 
     await expect(env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).rejects.toThrow(
       /^confirm refused by giftredeem-cpextender-\S+: the hold GDA\w+ expired after 1 s without confirm or release and was released; nothing to confirm$/,
@@ -139,7 +172,10 @@ describe('CP Extender two-phase redemption', () => {
     const giftCardId = await issueTestCard(activities, 100);
     const handle = await redeem({ giftCardId, amount: 30 });
     await held(handle.workflowId);
-    expect(await env.stack.giftflow.cpextender.releaseRedemption(handle.workflowId)).toMatchObject({ outcome: 'cancelled', availableBalance: 100 });
+    expect(await env.stack.giftflow.cpextender.releaseRedemption(handle.workflowId)).toMatchObject({
+      outcome: 'cancelled',
+      availableBalance: 100,
+    });
   });
 
   it('releases the hold when the workflow is cancelled during it, then ends as cancelled', async () => {
@@ -150,7 +186,11 @@ describe('CP Extender two-phase redemption', () => {
 
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure.cause).toBeInstanceOf(CancelledFailure);
-    expect(await cardById(env.sandbox, giftCardId)).toMatchObject({ balance: 100, openAuthorizations: 0, availableBalance: 100 });
+    expect(await cardById(env.sandbox, giftCardId)).toMatchObject({
+      balance: 100,
+      openAuthorizations: 0,
+      availableBalance: 100,
+    });
     const status = await env.stack.giftflow.getOrderStatus(handle.workflowId);
     expect(status).toMatchObject({ state: 'cancelled', workflowStatus: 'CANCELLED' });
     expect(status.lastError).toMatch(/the hold GDA\w+ of 40 on .* was released/);
@@ -160,21 +200,29 @@ describe('CP Extender two-phase redemption', () => {
     const giftCardId = await issueTestCard(activities, 100);
     await env.sandbox.fault({ method: 'POST', path: '/cpextender/Giftcard/Authorize$', kind: 'delay', delayMs: 1_500 });
     const handle = await redeem({ giftCardId, amount: 5 });
-    await waitFor('the Authorize to be sent', async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'authorize');
-    await expect(env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).rejects.toThrow(/confirm refused by .*: no amount is held yet/);
+    await waitFor(
+      'the Authorize to be sent',
+      async () => (await env.stack.giftflow.getOrderStatus(handle.workflowId)).step === 'authorize',
+    );
+    await expect(env.stack.giftflow.cpextender.confirmRedemption(handle.workflowId)).rejects.toThrow(
+      /confirm refused by .*: no amount is held yet/,
+    );
     await held(handle.workflowId);
     await env.stack.giftflow.cpextender.releaseRedemption(handle.workflowId);
   });
 
-  it('fails fast with the provider\'s reason on a voided card', async () => {
+  it("fails fast with the provider's reason on a voided card", async () => {
     const requestsBefore = (await env.sandbox.requests()).length;
     const handle = await redeem({ giftCardId: cpExtenderSeed.cards.voided.Id, amount: 10 });
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure.cause).toMatchObject({
       type: 'ProviderRejected',
-      message: "cpextender step 'authorize' (POST /Giftcard/Authorize) rejected the request (HTTP 400): GiftCard has been voided",
+      message:
+        "cpextender step 'authorize' (POST /Giftcard/Authorize) rejected the request (HTTP 400): GiftCard has been voided",
     });
-    const authorizes = (await env.sandbox.requests()).slice(requestsBefore).filter((r) => r.path.endsWith('/Giftcard/Authorize'));
+    const authorizes = (await env.sandbox.requests())
+      .slice(requestsBefore)
+      .filter((r) => r.path.endsWith('/Giftcard/Authorize'));
     expect(authorizes).toHaveLength(1);
   });
 });
