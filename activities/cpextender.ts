@@ -137,14 +137,9 @@ export function createCpExtenderActivities(
      * "GiftcardId Already Exists", which makes the call safe to retry: that answer is
      * returned as `already-exists` for the workflow to confirm with BalanceCheck.
      */
-    async createCpExtenderGiftCard(args: {
-      giftCardId: string;
-      customerNumber: string;
-      giftCardCode: string;
-      giftCardValue: number;
-      saleId?: string;
-      pointsToRedeem?: number;
-    }): Promise<{ outcome: 'created' | 'already-exists'; attempt: number }> {
+    async createCpExtenderGiftCard(
+      args: Parameters<typeof cpExtenderCreateBody>[0],
+    ): Promise<{ outcome: 'created' | 'already-exists'; attempt: number }> {
       // CP Extender's reason for refusing Create, read from its error body (not from a message).
       let refused = null as CpExtenderReason | null;
       try {
