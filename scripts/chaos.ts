@@ -3,7 +3,7 @@
  * processes are SIGKILLed, the dev server restarts, the sandbox fails and an operator resets
  * a share of the orders (while running and after completion) and retries parked ones, then a
  * check of every order against the sandbox ledger. Exits non-zero on any duplicate, lost or open
- * order. The seed replays the same orders and the same fault schedule (see README, Chaos run).
+ * order. The seed replays the same orders and the same fault schedule (docs/chaos.md).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import fs from 'node:fs';

@@ -74,7 +74,7 @@ describe('CP Extender gift card survives a worker crash', () => {
       60_000,
     );
     const [hold] = (await cpExtenderLedger(env.sandbox)).authorizations.filter((a) => a.ref === card.giftCardId);
-    // The operator answers with the CLI, as the README tells them to.
+    // The operator answers with the CLI, as docs/operating.md tells them to.
     const cli = path.resolve(__dirname, '..', 'bin', 'giftflow.js');
     const answered = await promisify(execFile)(
       process.execPath,
