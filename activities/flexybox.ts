@@ -118,14 +118,9 @@ export function createFlexyboxActivities(config: GiftflowConfig) {
     },
 
     /** Creates (or, on a repeat, replaces) the open sales order keyed by the workflow-derived Id. */
-    async createFlexyboxSalesOrder(args: {
-      salesOrderId: string;
-      customerId: string;
-      departmentId: string;
-      lines: ResolvedCertificateLine[];
-      currency: string;
-      debitMethod: string;
-    }): Promise<{ total: number; attempt: number; alreadyCommitted?: true }> {
+    async createFlexyboxSalesOrder(
+      args: Parameters<typeof flexyboxSalesOrderBody>[0],
+    ): Promise<{ total: number; attempt: number; alreadyCommitted?: true }> {
       const order = await flexybox.call<{ Total: number } | typeof ALREADY_COMMITTED>({
         step: 'createSalesOrder',
         method: 'PUT',
