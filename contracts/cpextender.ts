@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { money, NUMBER_CAPS, text, TEXT_CAPS } from './input-text';
 import { PROVIDER_SCALES } from './money';
-import { TASK_QUEUES, type CreatedAnswer } from './shared';
+import { giftWorkflowId, TASK_QUEUES, type CreatedAnswer } from './shared';
 
 export * from './cpextender-workflow';
 
@@ -139,10 +139,10 @@ export interface CpExtenderPoolResult {
 
 /** Workflow ID of a redemption: the caller's reference makes a repeated start attach to it. */
 export function redemptionWorkflowId(redemptionRef: string): string {
-  return `giftredeem-cpextender-${redemptionRef}`;
+  return giftWorkflowId('redeem', 'cpextender', redemptionRef);
 }
 
 /** Workflow ID of a pool reservation. */
 export function poolWorkflowId(poolRef: string): string {
-  return `giftpool-cpextender-${poolRef}`;
+  return giftWorkflowId('pool', 'cpextender', poolRef);
 }

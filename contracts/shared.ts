@@ -182,19 +182,27 @@ export const INPUT_FINGERPRINT_MEMO = 'giftflowInputFingerprint';
 /** Memo key of a run started by `giftflow retry` over a failed one: `{ runId, reason }` of that run. */
 export const RERUN_OF_MEMO = 'giftflowRerunOf';
 
-/** Workflow ID for a caller's order reference: the first layer of exactly-once. */
+/** What a giftflow workflow ID starts with: `gift<kind>-<provider>-<ref>`. */
+const WORKFLOW_ID_KINDS = ['order', 'redeem', 'pool'] as const;
+
+/** The workflow ID of a caller's reference: the first layer of exactly-once (a repeated start attaches). */
+export function giftWorkflowId(kind: (typeof WORKFLOW_ID_KINDS)[number], provider: Provider, ref: string): string {
+  return `gift${kind}-${provider}-${ref}`;
+}
+
+/** Workflow ID for a caller's order reference. */
 export function orderWorkflowId(provider: Provider, orderRef: string): string {
-  return `giftorder-${provider}-${orderRef}`;
+  return giftWorkflowId('order', provider, orderRef);
 }
 
 /**
- * The caller's reference in a workflow ID of the convention `gift<kind>-<provider>-<ref>`
- * (orders, CP Extender redemptions and pools: orderWorkflowId, contracts/cpextender.ts); any
- * other ID is its own reference, so an order started under a free-form ID is still found by it.
+ * The caller's reference in a workflow ID made by giftWorkflowId (orders, CP Extender
+ * redemptions and pools); any other ID is its own reference, so an order started under a
+ * free-form ID is still found by it.
  */
 export function orderRefFromWorkflowId(provider: Provider, workflowId: string): string {
-  const prefix = /^gift(?:order|redeem|pool)-/.exec(workflowId)?.[0];
-  const ref =
-    prefix && workflowId.startsWith(`${prefix}${provider}-`) ? workflowId.slice(`${prefix}${provider}-`.length) : '';
-  return ref || workflowId;
+  const prefix = WORKFLOW_ID_KINDS.map((kind) => giftWorkflowId(kind, provider, '')).find((p) =>
+    workflowId.startsWith(p),
+  );
+  return (prefix && workflowId.slice(prefix.length)) || workflowId;
 }
