@@ -10,7 +10,7 @@ import type { CpExtenderIssueResult, CpExtenderRedeemResult } from '../contracts
 import type { FlexyboxOrderResult } from '../contracts/flexybox';
 import { TASK_QUEUES } from '../contracts/shared';
 import type { SmartGiftOrderResult } from '../contracts/smartgift';
-import { cpExtenderIssue } from './support/cpextender';
+import { cpExtenderIssue, startRedemptionParkedAtConfirm } from './support/cpextender';
 import { flexyboxOrder } from './support/flexybox';
 import { paywayOrder } from './support/payway';
 import { smartGiftOrder } from './support/smartgift';
@@ -91,17 +91,12 @@ describe('worker log redaction', () => {
     ).result()) as CpExtenderRedeemResult;
     // A parked redemption: CP Extender refuses our token at Confirm, once the AuthCode is
     // recorded; the workflow logs "order needs attention", and an operator's retry finishes it.
-    await env.sandbox.fault({
-      method: 'POST',
-      path: '/cpextender/Authorize/Confirm$',
-      kind: 'status',
-      status: 401,
-      body: { Message: 'token expired' },
-    });
-    const parking = await env.giftflow.cpextender.redeem({
-      redemptionRef: uniqueRef('logs-cpx-park'),
-      input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true },
-    });
+    const parking = await startRedemptionParkedAtConfirm(
+      env.sandbox,
+      env.giftflow,
+      card.giftCardId,
+      uniqueRef('logs-cpx-park'),
+    );
     await waitFor(
       'the redemption to park',
       async () => (await env.giftflow.getOrderStatus(parking.workflowId)).state === 'needs-attention',

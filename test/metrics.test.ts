@@ -19,7 +19,7 @@ import { loadConfig } from '../config';
 import { ORDER_METRICS, ORDERS_WAITING, PROVIDER_CALL_LATENCY, WAITING_STATES } from '../contracts/metrics';
 import { PROVIDERS, TASK_QUEUES } from '../contracts/shared';
 import { freePort } from '../scripts/dev-server';
-import { cpExtenderIssue } from './support/cpextender';
+import { cpExtenderIssue, startRedemptionParkedAtConfirm } from './support/cpextender';
 import { flexyboxOrder } from './support/flexybox';
 import { paywayOrder } from './support/payway';
 import { groupingLabels, has, metricNames, scrape, total, type Sample } from './support/prometheus';
@@ -114,17 +114,12 @@ describe('worker metrics', () => {
     await Promise.all(orders.map((order) => order.result()));
 
     // A redemption parks: CP Extender refuses our token at Confirm; the gauge shows it until the retry.
-    await env.sandbox.fault({
-      method: 'POST',
-      path: '/cpextender/Authorize/Confirm$',
-      kind: 'status',
-      status: 401,
-      body: { Message: 'token expired' },
-    });
-    const parking = await env.giftflow.cpextender.redeem({
-      redemptionRef: uniqueRef('metrics-cpx-park'),
-      input: { giftCardId: card.giftCardId, amount: 10, autoConfirm: true },
-    });
+    const parking = await startRedemptionParkedAtConfirm(
+      env.sandbox,
+      env.giftflow,
+      card.giftCardId,
+      uniqueRef('metrics-cpx-park'),
+    );
     await waitFor('the parked redemption in the waiting gauge', async () => (await waiting('needs-attention')) === 1);
     await env.sandbox.clearFaults();
     await env.giftflow.retryOrder(parking.workflowId, { reason: 'token rotated' });

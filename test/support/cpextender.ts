@@ -3,6 +3,8 @@ import type { CpExtenderActivities } from '../../activities/cpextender';
 import { CPEXTENDER_ID_STEPS, type CpExtenderIssueInput } from '../../contracts/cpextender';
 import { orderWorkflowId } from '../../contracts/shared';
 import { deriveProviderId } from '../../workflows/ids';
+import type { GiftflowClient } from '../../client';
+import type { RedemptionHandle } from '../../client/cpextender';
 import type { TestSandbox } from './stack';
 
 export function cpExtenderIssue(overrides: Partial<CpExtenderIssueInput> = {}): CpExtenderIssueInput {
@@ -58,4 +60,24 @@ export async function issueTestCard(
     saleId,
   });
   return giftCardId;
+}
+
+/**
+ * Starts a one-shot redemption that parks: CP Extender refuses our token at Confirm (401), once
+ * the AuthCode is recorded. Clear the sandbox's faults and `retry` the order to finish it.
+ */
+export async function startRedemptionParkedAtConfirm(
+  sandbox: TestSandbox,
+  giftflow: GiftflowClient,
+  giftCardId: string,
+  redemptionRef: string,
+): Promise<RedemptionHandle> {
+  await sandbox.fault({
+    method: 'POST',
+    path: '/cpextender/Authorize/Confirm$',
+    kind: 'status',
+    status: 401,
+    body: { Message: 'token expired' },
+  });
+  return giftflow.cpextender.redeem({ redemptionRef, input: { giftCardId, amount: 10, autoConfirm: true } });
 }
