@@ -20,6 +20,7 @@ import { FAILURE_TYPES } from '../contracts/shared';
 /** One earlier send of an activity: its input and how it ended, as far as that run saw it. */
 export interface EarlierSend {
   runId: string;
+  /** Undefined for a local attempt: its marker does not record the input. */
   input: unknown;
   /** `unknown`: no answer was recorded (timed out, or the run ended or was reset while it was in flight). */
   outcome: 'completed' | 'failed' | 'unknown';
@@ -62,7 +63,7 @@ export async function earlierRuns(activityType: string): Promise<EarlierRuns> {
   if (others.length === 0) return NONE;
   const found: EarlierRuns = { sends: [] };
   for (const other of others.reverse()) {
-    context.heartbeat();
+    if (!context.info.isLocal) context.heartbeat(); // a local activity has no heartbeat (core warns on each)
     await readRun(client, workflowId, other, activityType, found);
   }
   return found;
@@ -113,6 +114,11 @@ async function readRun(
   const sends = new Map<number, EarlierSend>();
   for (const event of history.events ?? []) {
     const id = Number(event.eventId);
+    const local = await localActivityOutcome(client, event.markerRecordedEventAttributes, activityType);
+    if (local) {
+      sends.set(id, { runId, ...local });
+      continue;
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name === activityType) {
       sends.set(id, {
@@ -136,6 +142,35 @@ async function readRun(
   }
   found.sends.push(...sends.values());
 }
+
+/**
+ * A local attempt of `activityType` (workflows/local-first.ts), from core's local-activity
+ * marker: its data names the activity type and its details hold the result, or its failure
+ * says why. A marker is written only once the local attempts ended, so an attempt in flight
+ * when the run ended leaves none; only calls the provider deduplicates run local first, so
+ * such an attempt is no send a later run must find. Its input is not recorded.
+ */
+async function localActivityOutcome(
+  client: Client,
+  marker: temporal.api.history.v1.IMarkerRecordedEventAttributes | null | undefined,
+  activityType: string,
+): Promise<Omit<EarlierSend, 'runId'> | undefined> {
+  if (marker?.markerName !== LOCAL_ACTIVITY_MARKER) return undefined;
+  const converter = client.options.loadedDataConverter;
+  const data = await decodeFromPayloadsAtIndex<{ activity_type?: string }>(
+    converter,
+    0,
+    marker.details?.data?.payloads,
+  );
+  if (data?.activity_type !== activityType) return undefined;
+  if (marker.failure)
+    return { input: undefined, outcome: 'failed', ...(await describeFailure(client, marker.failure)) };
+  const result = await decodeFromPayloadsAtIndex(converter, 0, marker.details?.result?.payloads);
+  return { input: undefined, outcome: 'completed', result };
+}
+
+/** The marker name the SDK's core records a local activity's outcome under. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 async function describeFailure(
   client: Client,

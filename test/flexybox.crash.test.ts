@@ -2,6 +2,7 @@ import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { closeHttpPools } from '../activities/http';
+import { todayPathClient } from '../scripts/bench/paths';
 import { createDataConverter } from '../security/codec-keys';
 import { flexyboxIdsFor, flexyboxLedgerFor, flexyboxOrder } from './support/flexybox';
 import { faultHit, ranAs } from './support/local-first';
@@ -108,39 +109,56 @@ describe('Flexybox order survives a worker crash', () => {
     expect(await ranAs(refused, 'upsertFlexyboxCustomer')).toEqual({ regular: 0, local: 1 });
   }, 120_000);
 
-  it('finishes with one customer and one sales order after the worker is SIGKILLed right after the customer upsert', async () => {
-    const orderRef = uniqueRef('crash-customer');
+  it('finishes with one customer and one sales order after the worker is SIGKILLed while the local sales order create is in flight', async () => {
+    const orderRef = uniqueRef('crash-create');
     const ids = flexyboxIdsFor(orderRef);
-    await env.sandbox.fault({
-      method: 'PUT',
-      path: '/flexybox/pos/api/v1/salesorders$',
-      kind: 'delay',
-      delayMs: 4_000,
-    });
+    const createPath = '/flexybox/pos/api/v1/salesorders$';
+    await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 4_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor(
-      'the customer to exist',
-      async () => (await flexyboxLedgerFor(env.sandbox, orderRef)).customers.length === 1,
-    );
-    // Kill once Temporal has recorded the upsert (the sales order is being held), not merely once it landed.
-    await waitFor(
-      'the sales order to be in flight',
-      async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder',
-    );
+    await waitFor('the sales order create to be in flight', () => faultHit(env.sandbox, createPath));
     await first.kill();
 
     await env.startWorker();
     const result = await handle.result();
 
-    expect(result.customerId).toBe(ids.customerId);
+    expect(result.salesOrderId).toBe(ids.salesOrderId);
+    // The next worker ran the workflow task again from its start: every call again, each deduplicated by its ID.
     const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
-    expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId, upserts: 1 })]);
-    expect(ledger.salesOrders).toHaveLength(1);
-    expect(ledger.payments).toHaveLength(1);
+    expect(ledger.customers).toEqual([expect.objectContaining({ id: ids.customerId })]);
+    expect(ledger.salesOrders).toEqual([expect.objectContaining({ id: ids.salesOrderId, state: 'Committed' })]);
+    expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId })]);
+    expect(await ranAs(handle, 'createFlexyboxSalesOrder')).toEqual({ regular: 0, local: 1 });
   }, 120_000);
 
-  it('ends cancelled without a commit when the cancellation arrives in the same workflow task as the sales order', async () => {
+  it.each([
+    ['commit', 'POST', (salesOrderId: string) => `${salesOrderId}/commit$`],
+    ['sales order create', 'PUT', () => '/flexybox/pos/api/v1/salesorders$'],
+  ])(
+    'completes paid, saying the cancellation came too late, when it arrives while the local %s is in flight',
+    async (_, method, pathOf) => {
+      const orderRef = uniqueRef('cancel-local');
+      const ids = flexyboxIdsFor(orderRef);
+      // Shorter than 80 % of the 2 s workflow-task timeout, so the task is not extended meanwhile:
+      // the cancellation arrives while the task that ran the call is still open.
+      await env.sandbox.fault({ method, path: pathOf(ids.salesOrderId), kind: 'delay', delayMs: 1_000 });
+      await env.startWorker();
+      const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+      await waitFor('the call to be in flight', () => faultHit(env.sandbox, pathOf(ids.salesOrderId)));
+      await handle.cancel();
+
+      // The commit went through in the workflow task the cancellation interrupted. Its marker is
+      // on record before the order completes, so the order cannot end "cancelled, nothing paid".
+      const result = await handle.result();
+      expect(result).toMatchObject({ externalPaymentId: ids.externalPaymentId });
+      expect(result.cancellationIgnored).toContain('cancellation arrived after the sales order was committed and paid');
+      const ledger = await flexyboxLedgerFor(env.sandbox, orderRef);
+      expect(ledger.payments).toEqual([expect.objectContaining({ id: ids.externalPaymentId })]);
+    },
+    120_000,
+  );
+
+  it('ends cancelled without a commit when the cancellation arrives in the same workflow task as the sales order (regular activities)', async () => {
     const orderRef = uniqueRef('crash-cancel-race');
     const ids = flexyboxIdsFor(orderRef);
     await env.sandbox.fault({
@@ -150,7 +168,13 @@ describe('Flexybox order survives a worker crash', () => {
       delayMs: 3_000,
     });
     const first = await env.startWorker();
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+    // Only an order on regular activities (started before the fast path, or by memo) has its
+    // sales order completed in a workflow task of its own, which a cancellation can join.
+    const regular = todayPathClient({
+      connection: env.giftflow.temporal.connection,
+      dataConverter: await createDataConverter(),
+    });
+    const handle = await regular.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
     await waitFor(
       'the sales order to be in flight',
       async () => (await env.giftflow.getOrderStatus(handle.workflowId)).step === 'createSalesOrder',

@@ -99,6 +99,26 @@ const EXPECTED: Record<string, { recorded: string; patches: string[] }> = {
     recorded: "an order started with memo giftflowProviderCalls: 'regular'",
     patches: ['sets-own-search-attributes', 'input-validated-by-activity'],
   },
+  // Every Flexybox call local first (patch 'flexybox-create-local-first'), its markers recorded
+  // by a 1 ms timer before the order completes (patch 'local-calls-recorded-before-completion').
+  'flexybox-order.local-calls-recorded-before-completion.json': {
+    recorded: 'a plain order in one workflow task and the timer',
+    patches: [
+      'provider-calls-local-first',
+      'flexybox-create-local-first',
+      'input-validated-by-activity',
+      'local-calls-recorded-before-completion',
+    ],
+  },
+  'flexybox-order-cancelled-at-commit.local-calls-recorded-before-completion.json': {
+    recorded: 'a cancellation that arrived while the local commit was in flight; the order completed, paid',
+    patches: [
+      'provider-calls-local-first',
+      'flexybox-create-local-first',
+      'input-validated-by-activity',
+      'local-calls-recorded-before-completion',
+    ],
+  },
 };
 
 const FILES = readdirSync(HISTORIES_DIR)

@@ -10,6 +10,7 @@ import type { FlexyboxIds, FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResul
 import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
+import { providerCallsLocalFirst, recordLocalCallsBeforeCompleting } from './local-first';
 import { OrderTracker } from './order-tracker';
 
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
@@ -17,10 +18,12 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
   const tracker = new OrderTracker<FlexyboxIds, FlexyboxOrderResult>('flexybox', 'resolveCatalog', {
     leftBehind: createdAtFlexybox,
   });
-  // Local first: Flexybox dedupes every write by its derived ID, and the rest are reads. Create
-  // stays regular: after a reset, an earlier run's create is found among its scheduled activities.
+  // Local first: Flexybox dedupes every write by its derived ID, and the rest are reads. The
+  // create joined later (a reset run reads its total from an earlier run's local-activity
+  // marker too); asked here, before the first await, so an order keeps one shape throughout.
   const flexybox = tracker.localFirst(PROVIDER_CALL);
-  const { createFlexyboxSalesOrder } = tracker.activities(PROVIDER_CALL);
+  const { createFlexyboxSalesOrder } =
+    providerCallsLocalFirst() && patched(SALES_ORDER_CREATE_LOCAL_FIRST) ? flexybox : tracker.activities(PROVIDER_CALL);
   const order = await tracker.validInput<FlexyboxOrder>(rawInput);
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
@@ -72,6 +75,7 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
       ),
     );
     tracker.recordIds({ externalPaymentId });
+    await recordLocalCallsBeforeCompleting();
 
     const result: FlexyboxOrderResult = {
       customerId,
@@ -93,6 +97,9 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     throw tracker.failed(error);
   }
 }
+
+/** Patch ID of the sales order's create running local first (before it, always a regular activity). */
+const SALES_ORDER_CREATE_LOCAL_FIRST = 'flexybox-create-local-first';
 
 /** Patch ID of the cancellation check before the commit (before it, the commit was entered regardless). */
 const CANCEL_CHECKED_BEFORE_COMMIT = 'cancel-checked-before-commit';
