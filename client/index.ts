@@ -65,6 +65,15 @@ export function validateGiftOrder(request: { provider: string; orderRef: string;
   return { provider, orderType, input: result.data };
 }
 
+/**
+ * How long a worker may hold one of an order's workflow tasks. The server's default, 10 s, is
+ * how long an order waited when its worker died mid-task, which with provider calls run as
+ * local activities inside the task (workflows/local-first.ts) is where a kill usually lands.
+ * A live worker answers in milliseconds, and a task running long local calls is extended by
+ * the SDK at 80 % of it; docs/operating.md says how other clients set it.
+ */
+export const WORKFLOW_TASK_TIMEOUT = '2s';
+
 export class GiftflowClient implements OrderStarter {
   /** CP Extender redemptions, ID pools and certificates. */
   readonly cpextender = new CpExtenderClient(this);
@@ -125,6 +134,7 @@ export class GiftflowClient implements OrderStarter {
         // Together they refuse a second run under this reference, open or finished, so only a
         // repeated start pays for the describe below (~15 ms of dev-server CPU, see docs/benchmark.md).
         workflowIdConflictPolicy: 'FAIL',
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { [INPUT_FINGERPRINT_MEMO]: fingerprint },
         staticSummary: start.summary ?? `${PROVIDER_NAMES[provider]} ${start.ref}`,

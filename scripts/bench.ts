@@ -28,7 +28,7 @@ import { sandboxUrls } from '../config/sandbox-urls';
 import { flexyboxSeed } from '../sandbox/flexybox';
 import { createDataConverter } from '../security/codec-keys';
 import { FLOOR_TASK_QUEUE } from './bench/floor-worker';
-import { FLEXYBOX_FAST_SHAPE, pathColumns, todayPathClient } from './bench/paths';
+import { FLEXYBOX_FAST_SHAPE, pathColumns, todayPathClient, workflowTaskColumns } from './bench/paths';
 import { BenchProcess, percentile, runConcurrently } from './bench/measure';
 import { SERVER_KINDS, startBenchServer, type ServerKind } from './bench/servers';
 import { freePort } from './dev-server';
@@ -159,6 +159,7 @@ async function benchServer(
         input: FLEXYBOX.input(),
       });
       await handle.result();
+      return handle.workflowId;
     };
     const run = `${Date.now().toString(36)}-${kind}`;
     const floorOrder = (label: string) => (i: number) =>
@@ -174,6 +175,7 @@ async function benchServer(
         input: FLEXYBOX.input(),
       });
       await handle.result();
+      return handle.workflowId;
     };
     // Freshly started processes run their first orders unoptimised; those are not measured.
     await runConcurrently(WARM_UP_ORDERS, 1, floorOrder('warm-up'));
@@ -246,6 +248,7 @@ async function benchServer(
             // The largest of the giftflow worker processes.
             workerPeakRssMb: Math.max(...workers.map((worker) => worker.peakRssMb())),
             ...pathColumns(orders, todayOrders, newFloor, percentile),
+            ...(await workflowTaskColumns(client, { giftflow: orders.workflowIds, today: todayOrders.workflowIds })),
           });
           log(`${kind}, ${workerCount} worker(s), concurrency ${concurrency}: ${count} orders of each done`);
         }
@@ -271,10 +274,16 @@ class Tally {
   count = 0;
   seconds = 0;
   latencies: number[] = [];
+  /** The giftflow orders' workflow IDs (the floors' workflows return nothing). */
+  workflowIds: string[] = [];
   private readonly cpu = { server: 0, worker: 0 };
 
-  add(result: { latencies: number[]; seconds: number }, cpu: { server: number; worker: number }): void {
+  add(
+    result: { latencies: number[]; seconds: number; values: unknown[] },
+    cpu: { server: number; worker: number },
+  ): void {
     this.count += result.latencies.length;
+    this.workflowIds.push(...result.values.filter((value): value is string => typeof value === 'string'));
     this.seconds += result.seconds;
     this.latencies.push(...result.latencies);
     this.cpu.server += cpu.server;

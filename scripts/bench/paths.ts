@@ -20,8 +20,8 @@ export function todayPathClient(options: ClientOptions): GiftflowClient {
   return new GiftflowClient(new Client({ ...options, interceptors: { ...options.interceptors, workflow: [regular] } }));
 }
 
-/** The Flexybox fast path's shape: four provider calls local first, the sales order's create regular. */
-export const FLEXYBOX_FAST_SHAPE = { local: 4, regular: 1 };
+/** The Flexybox fast path's shape: all five provider calls local first, then the timer that records them before completing. */
+export const FLEXYBOX_FAST_SHAPE = { local: 5, regular: 0, boundary: true };
 
 /** What one kind of order (a block tally of scripts/bench.ts) measured. */
 interface Measured {
@@ -52,4 +52,29 @@ export function pathColumns(
     todayWorkerCpuMs: today.cpuMsPerOrder('worker'),
     newFloorWorkerCpuMs: newFloor.cpuMsPerOrder('worker'),
   };
+}
+
+/**
+ * Workflow tasks per order and how many of them timed out, for each path: a timeout there is
+ * a task the worker held past the order's workflow-task timeout (client/index.ts), the cost of
+ * setting it short. Read from the orders' histories after the row is measured.
+ */
+export async function workflowTaskColumns(
+  client: Client,
+  paths: { giftflow: string[]; today: string[] },
+): Promise<Record<string, number>> {
+  const columns: Record<string, number> = {};
+  for (const [name, workflowIds] of Object.entries(paths)) {
+    let tasks = 0;
+    let timeouts = 0;
+    for (const workflowId of workflowIds) {
+      for (const event of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+        if (event.workflowTaskStartedEventAttributes) tasks++;
+        if (event.workflowTaskTimedOutEventAttributes) timeouts++;
+      }
+    }
+    columns[`${name}TasksPerOrder`] = tasks / Math.max(1, workflowIds.length);
+    columns[`${name}TaskTimeouts`] = timeouts;
+  }
+  return columns;
 }
