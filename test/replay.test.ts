@@ -99,24 +99,24 @@ const EXPECTED: Record<string, { recorded: string; patches: string[] }> = {
     recorded: "an order started with memo giftflowProviderCalls: 'regular'",
     patches: ['sets-own-search-attributes', 'input-validated-by-activity'],
   },
-  // Every Flexybox call local first (patch 'flexybox-create-local-first'), its markers recorded
-  // by a 1 ms timer before the order completes (patch 'local-calls-recorded-before-completion').
-  'flexybox-order.local-calls-recorded-before-completion.json': {
-    recorded: 'a plain order in one workflow task and the timer',
+  // The sales order's create local first too (patch 'flexybox-create-local-first'), the commit a
+  // regular activity, scheduled before it is sent (patch 'flexybox-commit-scheduled-before-sent').
+  'flexybox-order.commit-scheduled-before-sent.json': {
+    recorded: 'a plain order: one workflow task of local calls, then the commit',
     patches: [
       'provider-calls-local-first',
       'flexybox-create-local-first',
       'input-validated-by-activity',
-      'local-calls-recorded-before-completion',
+      'flexybox-commit-scheduled-before-sent',
     ],
   },
-  'flexybox-order-cancelled-at-commit.local-calls-recorded-before-completion.json': {
-    recorded: 'a cancellation that arrived while the local commit was in flight; the order completed, paid',
+  'flexybox-order-cancelled-in-first-task.commit-scheduled-before-sent.json': {
+    recorded: 'a cancellation that arrived while the local create ran; the commit went out, the order completed paid',
     patches: [
       'provider-calls-local-first',
       'flexybox-create-local-first',
       'input-validated-by-activity',
-      'local-calls-recorded-before-completion',
+      'flexybox-commit-scheduled-before-sent',
     ],
   },
 };

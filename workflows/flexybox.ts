@@ -10,7 +10,7 @@ import type { FlexyboxIds, FlexyboxOrder, FlexyboxOrderInput, FlexyboxOrderResul
 import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
-import { providerCallsLocalFirst, recordLocalCallsBeforeCompleting } from './local-first';
+import { providerCallsLocalFirst } from './local-first';
 import { OrderTracker } from './order-tracker';
 
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
@@ -20,15 +20,22 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
   });
   // Local first: Flexybox dedupes every write by its derived ID, and the rest are reads. The
   // create joined later (a reset run reads its total from an earlier run's local-activity
-  // marker too); asked here, before the first await, so an order keeps one shape throughout.
+  // marker); asked here, before the first await, so an order keeps one shape throughout.
   const flexybox = tracker.localFirst(PROVIDER_CALL);
-  const { createFlexyboxSalesOrder } =
-    providerCallsLocalFirst() && patched(SALES_ORDER_CREATE_LOCAL_FIRST) ? flexybox : tracker.activities(PROVIDER_CALL);
-  const order = await tracker.validInput<FlexyboxOrder>(rawInput);
+  const regular = tracker.activities(PROVIDER_CALL);
+  const localFirst = providerCallsLocalFirst();
+  const { createFlexyboxSalesOrder } = localFirst && patched(SALES_ORDER_CREATE_LOCAL_FIRST) ? flexybox : regular;
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
   const salesOrderId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.salesOrderId);
   const externalPaymentId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.externalPaymentId);
+  // What local calls may have created without this run knowing: they land in one workflow task,
+  // which a worker crash (or the server refusing it) replaces; the new task may meet a cancellation first.
+  const unrecorded = localFirst ? { customerId, salesOrderId } : {};
+  const order = await tracker.validInput<FlexyboxOrder>(
+    rawInput,
+    localFirst ? cancellationMessage({}, 'checkInput', unrecorded) : undefined,
+  );
 
   try {
     // Catalogue checks come first so a wrong type or department leaves nothing behind at Flexybox.
@@ -66,16 +73,22 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
       `sales order ${salesOrderId} committed and paid with external payment ${externalPaymentId}`,
     );
     // Once the commit is sent the order is paid: a cancellation must not abandon it half-way.
+    // The commit is a regular activity (patch asked here, so every order not yet past it gets
+    // it): its schedule is on record before it is sent. A local commit is recorded only with
+    // the workflow task that ran it, and that task can be lost after the commit went out (the
+    // worker dies, or the server refuses the completing task because a cancellation came in
+    // meanwhile); the task that replaces it sees the cancellation first and would end the
+    // order "cancelled, nothing was paid" although it was paid.
+    const commitCalls = localFirst && !patched(COMMIT_SCHEDULED_BEFORE_SENT) ? flexybox : regular;
     const committed = await CancellationScope.nonCancellable(() =>
       tracker.step('commitSalesOrder', () =>
-        flexybox.commitFlexyboxSalesOrder({
+        commitCalls.commitFlexyboxSalesOrder({
           salesOrderId,
           payment: { id: externalPaymentId, type: order.paymentType, amount: salesOrder.total },
         }),
       ),
     );
     tracker.recordIds({ externalPaymentId });
-    await recordLocalCallsBeforeCompleting();
 
     const result: FlexyboxOrderResult = {
       customerId,
@@ -93,13 +106,17 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     }
     return tracker.complete(result);
   } catch (error) {
-    if (isCancellation(error)) throw tracker.cancelled(cancellationMessage(tracker.providerIds, tracker.currentStep));
+    if (isCancellation(error))
+      throw tracker.cancelled(cancellationMessage(tracker.providerIds, tracker.currentStep, unrecorded));
     throw tracker.failed(error);
   }
 }
 
 /** Patch ID of the sales order's create running local first (before it, always a regular activity). */
 const SALES_ORDER_CREATE_LOCAL_FIRST = 'flexybox-create-local-first';
+
+/** Patch ID of the commit as a regular activity in local-first orders (before it, the commit ran local first). */
+const COMMIT_SCHEDULED_BEFORE_SENT = 'flexybox-commit-scheduled-before-sent';
 
 /** Patch ID of the cancellation check before the commit (before it, the commit was entered regardless). */
 const CANCEL_CHECKED_BEFORE_COMMIT = 'cancel-checked-before-commit';
@@ -112,9 +129,18 @@ function createdAtFlexybox(ids: Partial<FlexyboxIds>): string[] {
   ].filter((entry): entry is string => Boolean(entry));
 }
 
-function cancellationMessage(ids: Partial<FlexyboxIds>, stepInFlight: string): string {
+/** `unrecorded`: what calls run local first may have created without this run knowing. */
+function cancellationMessage(
+  ids: Partial<FlexyboxIds>,
+  stepInFlight: string,
+  unrecorded: Partial<FlexyboxIds>,
+): string {
   const created = createdAtFlexybox(ids);
-  return `Flexybox order cancelled before commit; nothing was paid. ${
-    created.length ? `Created at Flexybox: ${created.join(', ')}.` : 'Nothing was created at Flexybox.'
-  } The step in flight when the cancellation came (${stepInFlight}) may also have landed.`;
+  const possibly = createdAtFlexybox(unrecorded).filter((entry) => !created.includes(entry));
+  const known = created.length
+    ? `Created at Flexybox: ${created.join(', ')}.`
+    : 'Nothing on record was created at Flexybox.';
+  return `Flexybox order cancelled before commit; nothing was paid. ${known} The step in flight when the cancellation came (${stepInFlight}) may also have landed.${
+    possibly.length ? ` Local calls may have created: ${possibly.join(', ')}.` : ''
+  }`;
 }

@@ -12,9 +12,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
-  CancellationScope,
   patched,
-  sleep,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -82,23 +80,4 @@ function isFinal(error: unknown, finalTypes: Set<string>): boolean {
     cause instanceof ApplicationFailure &&
     (cause.nonRetryable || (cause.type !== undefined && cause.type !== null && finalTypes.has(cause.type)))
   );
-}
-
-/** Patch ID of {@link recordLocalCallsBeforeCompleting} (before it, an order completed right after its local commit). */
-export const LOCAL_CALLS_RECORDED_BEFORE_COMPLETION = 'local-calls-recorded-before-completion';
-
-/**
- * Ends the current workflow task without completing the order, so the markers of the local
- * calls it ran are in history before the order completes. Needed after an irreversible local
- * call (Flexybox's commit): when a workflow task carries the completion and an event arrived
- * meanwhile (a cancellation request, an operator's update), the server refuses the whole task,
- * markers included (UnhandledCommand), and the next attempt replays without them, seeing the
- * event first: a cancellation would then end as "nothing was paid" an order that was paid.
- * A task without the completion is taken whatever arrived, so the commit stays on record and
- * the cancellation meets an order past its point of no return. Costs a 1 ms timer and one
- * more workflow task per order; not cancellable, as the commit it follows.
- */
-export async function recordLocalCallsBeforeCompleting(): Promise<void> {
-  if (!providerCallsLocalFirst() || !patched(LOCAL_CALLS_RECORDED_BEFORE_COMPLETION)) return;
-  await CancellationScope.nonCancellable(() => sleep(1));
 }

@@ -40,6 +40,13 @@ import { localFirstActivities } from './local-first';
 import { labelledActivities, setOwnSearchAttributes, showOrderDetails, stepLabel, type Activities } from './order-view';
 import { recordOrderStarted, recordOrderState } from './order-metrics';
 
+/**
+ * Said of an order cancelled while its input was checked: nothing was sent, unless a workflow
+ * task that ran local provider calls was lost before it (a workflow that has them says so).
+ */
+const CANCELLED_IN_VALIDATION =
+  'Order cancelled while its input was being validated; nothing was sent to the provider.';
+
 /** Patch ID of the input validation by local activity (before it, workflow code parsed with zod). */
 const INPUT_VALIDATED_BY_ACTIVITY = 'input-validated-by-activity';
 
@@ -254,16 +261,14 @@ export class OrderTracker<Ids extends object, Result> {
    * schemas stay out of workflow code. Bad input fails the order with `InvalidInput`, before
    * any provider call, and never the workflow task, which would be retried forever.
    */
-  async validInput<T>(input: unknown): Promise<T> {
+  async validInput<T>(input: unknown, cancelledMessage = CANCELLED_IN_VALIDATION): Promise<T> {
     // Orders started before validation moved to an activity have no marker for it in their
     // history; their input came from the client, which sends it parsed.
     if (!patched(INPUT_VALIDATED_BY_ACTIVITY)) return input as T;
     try {
       return (await this.localActivities(INPUT_VALIDATION, 'checkInput').validateWorkflowInput(input)) as T;
     } catch (error) {
-      throw isCancellation(error)
-        ? this.cancelled('Order cancelled while its input was being validated; nothing was sent to the provider.')
-        : this.failed(error);
+      throw isCancellation(error) ? this.cancelled(cancelledMessage) : this.failed(error);
     }
   }
 

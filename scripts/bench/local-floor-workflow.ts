@@ -1,18 +1,15 @@
 /**
  * The new floor (issue 14): the fast path's shape with empty activities, `local` local
- * activities then `regular` regular ones, with the same options as the fast path's calls,
- * then (`boundary`) the 1 ms timer the fast path sets before completing
- * (workflows/local-first.ts, recordLocalCallsBeforeCompleting).
+ * activities then `regular` regular ones, with the same options as the fast path's calls.
  */
-import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import { PROVIDER_CALL, PROVIDER_CALL_LOCAL_FIRST } from '../../workflows/activity-options';
 
 type Noop = { noop(): Promise<void> };
 const local = proxyLocalActivities<Noop>(PROVIDER_CALL_LOCAL_FIRST);
 const regular = proxyActivities<Noop>(PROVIDER_CALL);
 
-export async function localFloorOrder(shape: { local: number; regular: number; boundary: boolean }): Promise<void> {
+export async function localFloorOrder(shape: { local: number; regular: number }): Promise<void> {
   for (let i = 0; i < shape.local; i++) await local.noop();
   for (let i = 0; i < shape.regular; i++) await regular.noop();
-  if (shape.boundary) await sleep(1);
 }

@@ -20,8 +20,8 @@ export function todayPathClient(options: ClientOptions): GiftflowClient {
   return new GiftflowClient(new Client({ ...options, interceptors: { ...options.interceptors, workflow: [regular] } }));
 }
 
-/** The Flexybox fast path's shape: all five provider calls local first, then the timer that records them before completing. */
-export const FLEXYBOX_FAST_SHAPE = { local: 5, regular: 0, boundary: true };
+/** The Flexybox fast path's shape: four provider calls local first, the commit (the point of no return) regular. */
+export const FLEXYBOX_FAST_SHAPE = { local: 4, regular: 1 };
 
 /** What one kind of order (a block tally of scripts/bench.ts) measured. */
 interface Measured {
