@@ -52,10 +52,21 @@ export async function runBursts(
             body: { message: 'chaos: too many requests' },
             times: 3 + Math.floor(random() * 8),
           }
-        : { path, kind: 'delay', delayMs: 1_000 + Math.floor(random() * 2_000), times: 5 + Math.floor(random() * 15) };
+        : {
+            path,
+            kind: 'delay',
+            delayMs: 1_000 + Math.floor(random() * (MAX_DELAY_MS - 1_000)),
+            times: 5 + Math.floor(random() * 15),
+          };
     await stack.control('POST', '/faults', burst).catch(() => undefined);
   }
 }
+
+/**
+ * The longest a latency spike holds a request before the sandbox acts on it: a send can land
+ * that long after it went out, even once its sender gave up or its run was reset.
+ */
+export const MAX_DELAY_MS = 3_000;
 
 /** How often each kind of fault struck, e.g. { 'status 500': 41, 'drop-response': 20, ... }. */
 export async function faultHits(stack: ChaosStack): Promise<Record<string, number>> {

@@ -9,6 +9,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { RetryRefusedError, type GiftflowClient } from '../../client';
 import { statusQuery, type ReconcileAnswer } from '../../contracts/shared';
+import { MAX_DELAY_MS } from './faults';
 import { isConnectionError, sleep } from './retry';
 import type { ChaosStack } from './stack';
 
@@ -19,6 +20,8 @@ export class Operator {
   readonly earlierRunAnswers = new Map<string, number>();
   /** Accepted retries of orders parked in `needs-attention`, per workflow ID. */
   readonly retries = new Map<string, number>();
+  /** When the ledger was first seen without a parked order's entry, per workflow ID. */
+  private readonly absentSince = new Map<string, number>();
 
   constructor(
     private readonly giftflow: GiftflowClient,
@@ -61,7 +64,13 @@ export class Operator {
     }
   }
 
-  /** The ledger is read after the status says parked, so it holds whatever the lost call did. */
+  /**
+   * The ledger is read after the status says parked. It holds whatever the lost call did once
+   * that call can no longer land: a send held by a latency spike (the sender gave up, or its
+   * run was reset while it was in flight) lands up to MAX_DELAY_MS later. So `not-created` is
+   * answered only once the entry has stayed absent for longer than that, as a careful operator
+   * would check the provider again before saying an order does not exist.
+   */
   private async reconcileParked(): Promise<void> {
     const waiting: { workflowId: string; providerIds: Partial<Record<string, string>>; earlierRun: boolean }[] = [];
     for (const workflowId of await this.parkedOrders('needs-reconciliation')) {
@@ -78,6 +87,12 @@ export class Operator {
     const ledger = await this.stack.control('GET', '/ledger');
     for (const { workflowId, providerIds, earlierRun } of waiting) {
       const answer = answerFromLedger(workflowId, providerIds, ledger);
+      if (answer.outcome === 'not-created') {
+        const since = this.absentSince.get(workflowId) ?? Date.now();
+        this.absentSince.set(workflowId, since);
+        if (Date.now() - since <= MAX_DELAY_MS + 1_000) continue;
+      }
+      this.absentSince.delete(workflowId);
       await this.ignoringMovedOn(async () => {
         await this.giftflow.reconcileOrder(workflowId, answer);
         this.answers.set(workflowId, [...(this.answers.get(workflowId) ?? []), answer.outcome]);
