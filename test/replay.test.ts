@@ -119,6 +119,11 @@ const EXPECTED: Record<string, { recorded: string; patches: string[] }> = {
       'flexybox-commit-scheduled-before-sent',
     ],
   },
+  // One marker for the patches a new order takes together (workflows/patches.ts).
+  'flexybox-order.order-shape-2026-11-29.json': {
+    recorded: 'a plain order under the one marker',
+    patches: ['order-shape-2026-11-29'],
+  },
 };
 
 const FILES = readdirSync(HISTORIES_DIR)

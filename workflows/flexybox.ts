@@ -11,6 +11,7 @@ import { FLEXYBOX_ID_STEPS } from '../contracts/flexybox-workflow';
 import { PROVIDER_CALL } from './activity-options';
 import { deriveProviderId } from './ids';
 import { providerCallsLocalFirst } from './local-first';
+import { FLEXYBOX_COMMIT_SCHEDULED_BEFORE_SENT, FLEXYBOX_CREATE_LOCAL_FIRST, hasPatch } from './patches';
 import { OrderTracker } from './order-tracker';
 
 /** Places one Flexybox gift-certificate order and returns the IDs Flexybox knows it by. */
@@ -24,7 +25,7 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
   const flexybox = tracker.localFirst(PROVIDER_CALL);
   const regular = tracker.activities(PROVIDER_CALL);
   const localFirst = providerCallsLocalFirst();
-  const { createFlexyboxSalesOrder } = localFirst && patched(SALES_ORDER_CREATE_LOCAL_FIRST) ? flexybox : regular;
+  const { createFlexyboxSalesOrder } = localFirst && hasPatch(FLEXYBOX_CREATE_LOCAL_FIRST) ? flexybox : regular;
   const { workflowId } = workflowInfo();
   const customerId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.customerId);
   const salesOrderId = deriveProviderId(workflowId, FLEXYBOX_ID_STEPS.salesOrderId);
@@ -79,7 +80,7 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     // worker dies, or the server refuses the completing task because a cancellation came in
     // meanwhile); the task that replaces it sees the cancellation first and would end the
     // order "cancelled, nothing was paid" although it was paid.
-    const commitCalls = localFirst && !patched(COMMIT_SCHEDULED_BEFORE_SENT) ? flexybox : regular;
+    const commitCalls = localFirst && !hasPatch(FLEXYBOX_COMMIT_SCHEDULED_BEFORE_SENT) ? flexybox : regular;
     const committed = await CancellationScope.nonCancellable(() =>
       tracker.step('commitSalesOrder', () =>
         commitCalls.commitFlexyboxSalesOrder({
@@ -111,12 +112,6 @@ export async function flexyboxGiftCertificateOrder(rawInput: FlexyboxOrderInput)
     throw tracker.failed(error);
   }
 }
-
-/** Patch ID of the sales order's create running local first (before it, always a regular activity). */
-const SALES_ORDER_CREATE_LOCAL_FIRST = 'flexybox-create-local-first';
-
-/** Patch ID of the commit as a regular activity in local-first orders (before it, the commit ran local first). */
-const COMMIT_SCHEDULED_BEFORE_SENT = 'flexybox-commit-scheduled-before-sent';
 
 /** Patch ID of the cancellation check before the commit (before it, the commit was entered regardless). */
 const CANCEL_CHECKED_BEFORE_COMMIT = 'cancel-checked-before-commit';

@@ -12,17 +12,11 @@ import {
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
-  patched,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from './order-view';
-
-/**
- * Patch ID of the local-first path: orders whose history predates it replay their provider
- * calls as the regular activities they scheduled.
- */
-export const PROVIDER_CALLS_LOCAL_FIRST = 'provider-calls-local-first';
+import { hasPatch, PROVIDER_CALLS_LOCAL_FIRST } from './patches';
 
 /**
  * Memo field a starter may set to `'regular'` to keep an order's provider calls on regular
@@ -39,7 +33,7 @@ export const PROVIDER_CALLS_MEMO = 'giftflowProviderCalls';
  */
 export function providerCallsLocalFirst(): boolean {
   if (workflowInfo().memo?.[PROVIDER_CALLS_MEMO] === 'regular') return false;
-  return patched(PROVIDER_CALLS_LOCAL_FIRST);
+  return hasPatch(PROVIDER_CALLS_LOCAL_FIRST);
 }
 
 /**

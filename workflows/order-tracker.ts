@@ -37,6 +37,7 @@ import {
 } from '../contracts/shared';
 import { INPUT_VALIDATION, PROVIDER_CALL_LOCAL_FIRST } from './activity-options';
 import { localFirstActivities } from './local-first';
+import { hasPatch, INPUT_VALIDATED_BY_ACTIVITY } from './patches';
 import { labelledActivities, setOwnSearchAttributes, showOrderDetails, stepLabel, type Activities } from './order-view';
 import { recordOrderStarted, recordOrderState } from './order-metrics';
 
@@ -46,9 +47,6 @@ import { recordOrderStarted, recordOrderState } from './order-metrics';
  */
 const CANCELLED_IN_VALIDATION =
   'Order cancelled while its input was being validated; nothing was sent to the provider.';
-
-/** Patch ID of the input validation by local activity (before it, workflow code parsed with zod). */
-const INPUT_VALIDATED_BY_ACTIVITY = 'input-validated-by-activity';
 
 /** Patch ID of parking instead of failing (before it, every final step failure failed the order). */
 const PARKS_FOR_OPERATOR = 'parks-for-operator';
@@ -264,7 +262,7 @@ export class OrderTracker<Ids extends object, Result> {
   async validInput<T>(input: unknown, cancelledMessage = CANCELLED_IN_VALIDATION): Promise<T> {
     // Orders started before validation moved to an activity have no marker for it in their
     // history; their input came from the client, which sends it parsed.
-    if (!patched(INPUT_VALIDATED_BY_ACTIVITY)) return input as T;
+    if (!hasPatch(INPUT_VALIDATED_BY_ACTIVITY)) return input as T;
     try {
       return (await this.localActivities(INPUT_VALIDATION, 'checkInput').validateWorkflowInput(input)) as T;
     } catch (error) {
