@@ -4,9 +4,10 @@
  * (docs/design.md, the exactly-once table, column "local first"). Their first attempts run as a
  * local activity within PROVIDER_CALL_LOCAL_FIRST's budget of seconds; a call still failing
  * after it continues as a regular activity with the full policy, so a struggling step is a
- * pending activity with its attempts, as before. Calls whose sends an earlier run's history
- * must show (activities/earlier-runs.ts reads scheduled activities, not local-activity markers),
- * calls never repeated blindly and calls on the rate-limited Smart Gift queue stay regular.
+ * pending activity with its attempts, as before. Regular: a point of no return (a local call is
+ * on record only with its workflow task, and a lost task lets a cancellation be seen first),
+ * calls whose input a later run must read (a local-activity marker holds no input), calls
+ * never repeated blindly and calls on the rate-limited Smart Gift queue.
  */
 import {
   ActivityFailure,
