@@ -12,6 +12,7 @@ import { PAYWAY_WORKFLOW_TYPE } from '../contracts/payway';
 import { SMARTGIFT_WORKFLOW_TYPE } from '../contracts/smartgift';
 import { createDataConverter } from '../security/codec-keys';
 import { bundleGiftflowWorkflows } from '../workers/giftflow-workers';
+import { CURRENT_SHAPE } from '../workflows/patches';
 
 /*
  * Histories recorded from real runs, named `<provider>-<what>.<era>.json`: the era is the patch
@@ -177,6 +178,26 @@ describe('workflow determinism', () => {
     // Provider-facing IDs are derived from the workflow ID and steer branches, so replay under the recorded one.
     const workflowId: string | undefined = history.events[0].workflowExecutionStartedEventAttributes?.workflowId;
     await expect(Worker.runReplayHistory(options, history, workflowId)).resolves.toBeUndefined();
+  });
+
+  it('replays every history on one worker, the one-marker shape first: no order takes another order’s patch answers', async () => {
+    // workflows/patches.ts remembers CURRENT_SHAPE in module state, which the SDK keeps per workflow.
+    const oneMarkerFirst = [...histories].sort(
+      (a, b) =>
+        Number(EXPECTED[b.name].patches.includes(CURRENT_SHAPE)) -
+        Number(EXPECTED[a.name].patches.includes(CURRENT_SHAPE)),
+    );
+    expect(EXPECTED[oneMarkerFirst[0].name].patches).toContain(CURRENT_SHAPE);
+    const results = Worker.runReplayHistories(
+      { workflowBundle, dataConverter: await createDataConverter() },
+      oneMarkerFirst.map(({ history }) => ({
+        workflowId: history.events[0].workflowExecutionStartedEventAttributes?.workflowId,
+        history,
+      })),
+    );
+    const failed: string[] = [];
+    for await (const result of results) if (result.error) failed.push(`${result.workflowId}: ${result.error}`);
+    expect(failed).toEqual([]);
   });
 
   it('leaves zod out of the workflow bundle (each workflow evaluates the bundle; schemas are built in the worker)', () => {
