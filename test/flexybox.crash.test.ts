@@ -9,6 +9,8 @@ import { faultHit, ranAs } from './support/local-first';
 import { temporalAddress, uniqueRef, useCrashStack, waitFor } from './support/stack';
 
 const env = useCrashStack('giftflow-flexybox');
+/** The sandbox path of the sales order's create (PUT), which the tests below hold in flight. */
+const createPath = '/flexybox/pos/api/v1/salesorders$';
 
 describe('Flexybox order survives a worker crash', () => {
   it('finishes with one payment, saying the cancellation came too late, after the worker is SIGKILLed while the commit is in flight and the order is cancelled meanwhile', async () => {
@@ -109,7 +111,6 @@ describe('Flexybox order survives a worker crash', () => {
   it('finishes with one customer and one sales order after the worker is SIGKILLed while the local sales order create is in flight', async () => {
     const orderRef = uniqueRef('crash-create');
     const ids = flexyboxIdsFor(orderRef);
-    const createPath = '/flexybox/pos/api/v1/salesorders$';
     await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 4_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
@@ -131,7 +132,6 @@ describe('Flexybox order survives a worker crash', () => {
   it('ends cancelled with nothing paid, naming what the local calls may have created, after the worker is SIGKILLed in the local sales order create and the order is cancelled meanwhile', async () => {
     const orderRef = uniqueRef('crash-cancel-create');
     const ids = flexyboxIdsFor(orderRef);
-    const createPath = '/flexybox/pos/api/v1/salesorders$';
     await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 3_000 });
     const first = await env.startWorker();
     const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
@@ -155,7 +155,6 @@ describe('Flexybox order survives a worker crash', () => {
   it('completes paid, saying the cancellation came too late, when it arrives while the first workflow task runs the local calls', async () => {
     const orderRef = uniqueRef('cancel-local');
     const ids = flexyboxIdsFor(orderRef);
-    const createPath = '/flexybox/pos/api/v1/salesorders$';
     // Shorter than 80 % of the 2 s workflow-task timeout, so the task is not extended meanwhile.
     await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 1_000 });
     await env.startWorker();
@@ -175,7 +174,7 @@ describe('Flexybox order survives a worker crash', () => {
     const ids = flexyboxIdsFor(orderRef);
     await env.sandbox.fault({
       method: 'PUT',
-      path: '/flexybox/pos/api/v1/salesorders$',
+      path: createPath,
       kind: 'delay',
       delayMs: 3_000,
     });
