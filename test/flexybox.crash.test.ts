@@ -12,16 +12,25 @@ const env = useCrashStack('giftflow-flexybox');
 /** The sandbox path of the sales order's create (PUT), which the tests below hold in flight. */
 const createPath = '/flexybox/pos/api/v1/salesorders$';
 
+/**
+ * Starts a worker and an order, and returns once the sandbox holds the order's `method` call to
+ * `path` for `delayMs` (then performs it): the call is in flight on the returned worker.
+ */
+async function startOrderWithCallHeld(orderRef: string, method: string, path: string, delayMs: number) {
+  await env.sandbox.fault({ method, path, kind: 'delay', delayMs });
+  const worker = await env.startWorker();
+  const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
+  await waitFor(`the ${method} ${path} call to be in flight`, () => faultHit(env.sandbox, path));
+  return { worker, handle };
+}
+
 describe('Flexybox order survives a worker crash', () => {
   it('finishes with one payment, saying the cancellation came too late, after the worker is SIGKILLed while the commit is in flight and the order is cancelled meanwhile', async () => {
     const orderRef = uniqueRef('crash-commit');
     const ids = flexyboxIdsFor(orderRef);
     // The sandbox holds the commit for 3 s and then performs it: the first worker dies meanwhile.
     const commitPath = `${ids.salesOrderId}/commit$`;
-    await env.sandbox.fault({ method: 'POST', path: commitPath, kind: 'delay', delayMs: 3_000 });
-    const first = await env.startWorker();
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the commit to be in flight', () => faultHit(env.sandbox, commitPath));
+    const { worker: first, handle } = await startOrderWithCallHeld(orderRef, 'POST', commitPath, 3_000);
     await first.kill();
     // The commit was scheduled before it was sent, so the next worker's task knows it went out
     // (had it been a local activity, its record would have died with the worker's task, and the
@@ -111,10 +120,7 @@ describe('Flexybox order survives a worker crash', () => {
   it('finishes with one customer and one sales order after the worker is SIGKILLed while the local sales order create is in flight', async () => {
     const orderRef = uniqueRef('crash-create');
     const ids = flexyboxIdsFor(orderRef);
-    await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 4_000 });
-    const first = await env.startWorker();
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order create to be in flight', () => faultHit(env.sandbox, createPath));
+    const { worker: first, handle } = await startOrderWithCallHeld(orderRef, 'PUT', createPath, 4_000);
     await first.kill();
 
     await env.startWorker();
@@ -132,10 +138,7 @@ describe('Flexybox order survives a worker crash', () => {
   it('ends cancelled with nothing paid, naming what the local calls may have created, after the worker is SIGKILLed in the local sales order create and the order is cancelled meanwhile', async () => {
     const orderRef = uniqueRef('crash-cancel-create');
     const ids = flexyboxIdsFor(orderRef);
-    await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 3_000 });
-    const first = await env.startWorker();
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order create to be in flight', () => faultHit(env.sandbox, createPath));
+    const { worker: first, handle } = await startOrderWithCallHeld(orderRef, 'PUT', createPath, 3_000);
     await first.kill();
     await handle.cancel();
 
@@ -156,10 +159,7 @@ describe('Flexybox order survives a worker crash', () => {
     const orderRef = uniqueRef('cancel-local');
     const ids = flexyboxIdsFor(orderRef);
     // Shorter than 80 % of the 2 s workflow-task timeout, so the task is not extended meanwhile.
-    await env.sandbox.fault({ method: 'PUT', path: createPath, kind: 'delay', delayMs: 1_000 });
-    await env.startWorker();
-    const handle = await env.giftflow.startGiftOrder({ provider: 'flexybox', orderRef, input: flexyboxOrder() });
-    await waitFor('the sales order create to be in flight', () => faultHit(env.sandbox, createPath));
+    const { handle } = await startOrderWithCallHeld(orderRef, 'PUT', createPath, 1_000);
     await handle.cancel();
 
     // The workflow sees the cancellation only after the task that scheduled the commit: by then it is paid.
