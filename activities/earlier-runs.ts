@@ -170,7 +170,7 @@ async function localActivityOutcome(
 }
 
 /** The marker name the SDK's core records a local activity's outcome under. */
-const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+export const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 async function describeFailure(
   client: Client,

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { LOCAL_ACTIVITY_MARKER } from '../activities/earlier-runs';
 import { GiftOrderInputError } from '../client';
 import { smartGiftSeed } from '../sandbox/smartgift';
 import { smartGiftIdsFor, smartGiftLedgerFor, smartGiftOrder } from './support/smartgift';
@@ -148,7 +149,7 @@ describe('Smart Gift voucher order', () => {
     expect(patches).toContain('smartgift-voucher-codes-in-history');
     const derivations = markers.filter(
       (marker) =>
-        marker.markerName === 'core_local_activity' &&
+        marker.markerName === LOCAL_ACTIVITY_MARKER &&
         JSON.parse(Buffer.from(marker.details!.data.payloads![0].data!).toString()).activity_type ===
           'deriveSmartGiftVoucherCodes',
     );

@@ -1,6 +1,7 @@
 /** Look-ups for tests of the local-first provider calls (workflows/local-first.ts). */
 import type { WorkflowHandle } from '@temporalio/client';
 import { request } from 'undici';
+import { LOCAL_ACTIVITY_MARKER } from '../../activities/earlier-runs';
 import type { TestSandbox } from './stack';
 
 /** Whether the sandbox has taken up the fault on `path` (a request is held): the call is in flight. */
@@ -23,7 +24,7 @@ export async function ranAs(handle: WorkflowHandle, activityType: string): Promi
   ).length;
   const local = events.filter((event) => {
     const marker = event.markerRecordedEventAttributes;
-    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+    const data = marker?.markerName === LOCAL_ACTIVITY_MARKER ? marker.details?.data?.payloads?.[0]?.data : undefined;
     return data && Buffer.from(data).toString('utf8').includes(`"activity_type":"${activityType}"`);
   }).length;
   return { regular, local };

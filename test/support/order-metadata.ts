@@ -6,6 +6,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
+import { LOCAL_ACTIVITY_MARKER } from '../../activities/earlier-runs';
 import { createDataConverter } from '../../security/codec-keys';
 import { createCodecServer } from '../../security/codec-server';
 
@@ -44,7 +45,7 @@ export async function activitySummaries(
   const activities = (history.events ?? []).filter(
     (event) =>
       event.activityTaskScheduledEventAttributes ||
-      event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER,
   );
   return Promise.all(
     activities.map(async (event) => ({
